@@ -1,0 +1,210 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config is every setting of a Gatehouse node.
+type Config struct {
+	Addr       string
+	DataDir    string
+	Issuer     string
+	Audience   string
+	SigningAlg string
+
+	AccessTTL         time.Duration
+	RefreshTTL        time.Duration
+	SessionLifetime   time.Duration
+	IdleTimeout       time.Duration
+	RefreshReuseGrace time.Duration
+	Leeway            time.Duration
+	MaxSessions       int
+	SessionOverflow   string
+	ReauthMaxAge      time.Duration
+	Signup            bool
+
+	KeyRotation time.Duration
+	JWKSMaxAge  time.Duration
+
+	RedisURL       string
+	PostgresURL    string
+	AllowedOrigins []string
+	CookieDomain   string
+	Proxy          []string
+	FeedToken      string
+	AdminToken     string
+	TrustedProxies []string
+
+	Argon2Memory    int // KiB
+	Argon2Time      int
+	Argon2Threads   int
+	HashConcurrency int
+	HashQueue       int
+
+	RateUserBurst     int
+	RateUserPerMinute float64
+	RateIPBurst       int
+	RateIPPerMinute   float64
+
+	SweepInterval   time.Duration
+	InsecureCookies bool
+	LogFormat       string
+	LogLevel        string
+}
+
+// Defaults returns the documented defaults.
+func Defaults() Config {
+	return Config{
+		Addr:              "127.0.0.1:8080",
+		DataDir:           "./data",
+		Audience:          "gatehouse",
+		SigningAlg:        "EdDSA",
+		AccessTTL:         15 * time.Minute,
+		RefreshTTL:        336 * time.Hour,
+		SessionLifetime:   720 * time.Hour,
+		IdleTimeout:       168 * time.Hour,
+		RefreshReuseGrace: 10 * time.Second,
+		Leeway:            30 * time.Second,
+		SessionOverflow:   "evict-oldest",
+		ReauthMaxAge:      10 * time.Minute,
+		Signup:            true,
+		JWKSMaxAge:        5 * time.Minute,
+		Argon2Memory:      19 * 1024,
+		Argon2Time:        2,
+		Argon2Threads:     1,
+		HashQueue:         1024,
+		RateUserBurst:     10,
+		RateUserPerMinute: 6,
+		RateIPBurst:       60,
+		RateIPPerMinute:   60,
+		SweepInterval:     time.Minute,
+		LogFormat:         "text",
+		LogLevel:          "info",
+	}
+}
+
+// IssuerOrDefault is --issuer, or http://<addr> when unset.
+func (c *Config) IssuerOrDefault() string {
+	if c.Issuer != "" {
+		return c.Issuer
+	}
+	return "http://" + c.Addr
+}
+
+// Validate reports every bad value at once, joined.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(flag, format string, a ...any) {
+		errs = append(errs, fmt.Errorf("--%s: %s", flag, fmt.Sprintf(format, a...)))
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		bad("addr", "%q is not host:port", c.Addr)
+	}
+	if c.DataDir == "" {
+		bad("data-dir", "must not be empty")
+	}
+	if c.Issuer != "" {
+		if u, err := url.Parse(c.Issuer); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("issuer", "%q is not an http(s) URL", c.Issuer)
+		}
+	}
+	if c.Audience == "" {
+		bad("audience", "must not be empty")
+	}
+	switch c.SigningAlg {
+	case "EdDSA", "ES256", "RS256", "HS256":
+	default:
+		bad("signing-alg", "%q is not one of EdDSA, ES256, RS256, HS256", c.SigningAlg)
+	}
+	for _, d := range []struct {
+		flag string
+		v    time.Duration
+	}{
+		{"access-ttl", c.AccessTTL}, {"refresh-ttl", c.RefreshTTL},
+		{"session-lifetime", c.SessionLifetime}, {"idle-timeout", c.IdleTimeout},
+		{"reauth-max-age", c.ReauthMaxAge}, {"jwks-max-age", c.JWKSMaxAge},
+		{"sweep-interval", c.SweepInterval},
+	} {
+		if d.v <= 0 {
+			bad(d.flag, "must be a positive duration, got %s", d.v)
+		}
+	}
+	for _, d := range []struct {
+		flag string
+		v    time.Duration
+	}{{"refresh-reuse-grace", c.RefreshReuseGrace}, {"leeway", c.Leeway}, {"key-rotation", c.KeyRotation}} {
+		if d.v < 0 {
+			bad(d.flag, "must not be negative, got %s", d.v)
+		}
+	}
+	if c.KeyRotation > 0 && c.KeyRotation <= c.JWKSMaxAge {
+		bad("key-rotation", "must be longer than --jwks-max-age (%s) so the next key is published before it signs", c.JWKSMaxAge)
+	}
+	if c.MaxSessions < 0 {
+		bad("max-sessions", "must be 0 (no limit) or more")
+	}
+	switch c.SessionOverflow {
+	case "evict-oldest", "evict-idle", "reject":
+	default:
+		bad("session-overflow", "%q is not one of evict-oldest, evict-idle, reject", c.SessionOverflow)
+	}
+	c.validateCosts(bad)
+	c.validateLists(bad)
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		bad("log-format", "%q is not text or json", c.LogFormat)
+	}
+	switch strings.ToLower(c.LogLevel) {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log-level", "%q is not debug, info, warn or error", c.LogLevel)
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Config) validateCosts(bad func(string, string, ...any)) {
+	if c.Argon2Memory < 8 || c.Argon2Memory > 4<<20 {
+		bad("argon2-memory", "must be 8 to 4194304 KiB, got %d", c.Argon2Memory)
+	}
+	if c.Argon2Time < 1 || c.Argon2Time > 100 {
+		bad("argon2-time", "must be 1 to 100, got %d", c.Argon2Time)
+	}
+	if c.Argon2Threads < 1 || c.Argon2Threads > 255 {
+		bad("argon2-threads", "must be 1 to 255, got %d", c.Argon2Threads)
+	}
+	if c.HashConcurrency < 0 {
+		bad("hash-concurrency", "must be 0 (one per CPU) or more")
+	}
+	if c.HashQueue < 0 {
+		bad("hash-queue", "must not be negative")
+	}
+	if c.RateUserBurst < 0 || c.RateIPBurst < 0 || c.RateUserPerMinute < 0 || c.RateIPPerMinute < 0 {
+		bad("rate-*", "rate limits must not be negative (0 disables that limit)")
+	}
+}
+
+func (c *Config) validateLists(bad func(string, string, ...any)) {
+	for _, o := range c.AllowedOrigins {
+		if u, err := url.Parse(o); err != nil || u.Scheme == "" || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			bad("allowed-origins", "%q is not an origin like https://app.example.com", o)
+		}
+	}
+	for _, p := range c.Proxy {
+		prefix, target, ok := strings.Cut(p, "=")
+		u, err := url.Parse(target)
+		if !ok || !strings.HasPrefix(prefix, "/") || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("proxy", "%q is not PREFIX=URL like /api/=http://127.0.0.1:9000/", p)
+		}
+	}
+	for _, cidr := range c.TrustedProxies {
+		if _, _, err := net.ParseCIDR(cidr); err != nil && net.ParseIP(cidr) == nil {
+			bad("trusted-proxies", "%q is not an IP or CIDR", cidr)
+		}
+	}
+}

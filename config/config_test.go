@@ -1,0 +1,114 @@
+package config
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDefaultsAreValid(t *testing.T) {
+	t.Parallel()
+	c := Defaults()
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if c.IssuerOrDefault() != "http://127.0.0.1:8080" {
+		t.Fatal(c.IssuerOrDefault())
+	}
+}
+
+func TestPrecedenceFlagOverEnvOverFileOverDefault(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "g.yaml")
+	yaml := "access-ttl: 60s\nrefresh-ttl: 2h\naudience: from-file\nallowed-origins:\n  - https://a.example\n  - https://b.example\nmax-sessions: 3\n"
+	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"GATEHOUSE_REFRESH_TTL=3h", "GATEHOUSE_AUDIENCE=from-env", "PATH=/bin"}
+	args := []string{"--config", file, "--audience", "from-flag", "--refresh-reuse-grace=0s", "rest"}
+	c, rest, err := Load("serve", args, env, io.Discard, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.AccessTTL != time.Minute || c.RefreshTTL != 3*time.Hour || c.Audience != "from-flag" || c.RefreshReuseGrace != 0 || c.MaxSessions != 3 {
+		t.Fatalf("got %+v", c)
+	}
+	if strings.Join(c.AllowedOrigins, " ") != "https://a.example https://b.example" {
+		t.Fatalf("origins %v", c.AllowedOrigins)
+	}
+	if len(rest) != 1 || rest[0] != "rest" {
+		t.Fatalf("rest %v", rest)
+	}
+}
+
+func TestListFromHigherSourceReplacesLower(t *testing.T) {
+	t.Parallel()
+	env := []string{"GATEHOUSE_PROXY=/a/=http://127.0.0.1:1/"}
+	c, _, err := Load("serve", []string{"--proxy", "/b/=http://127.0.0.1:2/", "--proxy", "/c/=http://127.0.0.1:3/"}, env, io.Discard, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Proxy) != 2 || c.Proxy[0] != "/b/=http://127.0.0.1:2/" {
+		t.Fatalf("proxy %v", c.Proxy)
+	}
+}
+
+func TestValidateReportsEveryProblem(t *testing.T) {
+	t.Parallel()
+	args := []string{"--access-ttl=0s", "--signing-alg=none", "--session-overflow=random", "--max-sessions=-1", "--idle-timeout=-5s"}
+	_, _, err := Load("serve", args, nil, io.Discard, nil)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, want := range []string{"--access-ttl", "--signing-alg", "--session-overflow", "--max-sessions", "--idle-timeout"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %s: %v", want, err)
+		}
+	}
+}
+
+func TestBadValuesFromEveryLayerAreReported(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "g.yaml")
+	os.WriteFile(file, []byte("nonsense-key: 1\n"), 0o600)
+	_, _, err := Load("serve", []string{"--config", file, "--max-sessions=lots"}, []string{"GATEHOUSE_ACCESS_TTL=forever"}, io.Discard, nil)
+	for _, want := range []string{"nonsense-key", "max-sessions", "access-ttl"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %s: %v", want, err)
+		}
+	}
+}
+
+func TestSecondsAndGoDurations(t *testing.T) {
+	t.Parallel()
+	c, _, err := Load("serve", []string{"--access-ttl=5", "--refresh-ttl=90s"}, nil, io.Discard, nil)
+	if err != nil || c.AccessTTL != 5*time.Second || c.RefreshTTL != 90*time.Second {
+		t.Fatal(c.AccessTTL, c.RefreshTTL, err)
+	}
+}
+
+func TestHelp(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	_, _, err := Load("serve", []string{"--help"}, nil, &b, nil)
+	if !errors.Is(err, ErrHelp) {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"--access-ttl", "GATEHOUSE_ACCESS_TTL", "default 15m0s", "--config"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("help lacks %q", want)
+		}
+	}
+}
+
+func TestEnvName(t *testing.T) {
+	t.Parallel()
+	if EnvName("refresh-reuse-grace") != "GATEHOUSE_REFRESH_REUSE_GRACE" {
+		t.Fatal(EnvName("refresh-reuse-grace"))
+	}
+}

@@ -1,0 +1,144 @@
+package revoke
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse/store"
+)
+
+var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+
+func TestRevoked(t *testing.T) {
+	t.Parallel()
+	s := New()
+	s.Add(store.Revocation{ID: 1, SessionID: "s1", UserID: "u1", Until: t0.Add(time.Minute)})
+	s.Add(store.Revocation{ID: 2, UserID: "u2", NotBefore: t0, Until: t0.Add(time.Minute)})
+	tests := []struct {
+		name     string
+		sid, sub string
+		iat      time.Time
+		want     bool
+	}{
+		{"revoked session is refused", "s1", "u1", t0, true},
+		{"other session of same user passes", "s2", "u1", t0, false},
+		{"token issued before user not-before is refused", "s9", "u2", t0.Add(-time.Second), true},
+		{"token issued at user not-before passes", "s9", "u2", t0, false},
+		{"unknown user passes", "s9", "u3", t0.Add(-time.Hour), false},
+		{"empty sid does not match anything", "", "u1", t0, false},
+	}
+	for _, tt := range tests {
+		if got := s.Revoked(tt.sid, tt.sub, tt.iat); got != tt.want {
+			t.Errorf("%s: Revoked(%q,%q) = %v, want %v", tt.name, tt.sid, tt.sub, got, tt.want)
+		}
+	}
+	if s.LastID() != 2 || s.Len() != 2 {
+		t.Fatalf("LastID=%d Len=%d", s.LastID(), s.Len())
+	}
+}
+
+func TestLaterNotBeforeWins(t *testing.T) {
+	t.Parallel()
+	s := New()
+	s.Add(store.Revocation{ID: 2, UserID: "u", NotBefore: t0.Add(time.Minute), Until: t0.Add(time.Hour)})
+	s.Add(store.Revocation{ID: 1, UserID: "u", NotBefore: t0, Until: t0.Add(time.Minute)})
+	if !s.Revoked("x", "u", t0.Add(30*time.Second)) {
+		t.Fatal("earlier not-before replaced a later one")
+	}
+	if n := s.Prune(t0.Add(2 * time.Minute)); n != 0 {
+		t.Fatalf("pruned %d entries still in force", n)
+	}
+}
+
+func TestPruneDropsOnlyDeadEntries(t *testing.T) {
+	t.Parallel()
+	s := New()
+	s.Add(store.Revocation{ID: 1, SessionID: "old", Until: t0})
+	s.Add(store.Revocation{ID: 2, SessionID: "new", Until: t0.Add(time.Minute)})
+	s.Add(store.Revocation{ID: 3, UserID: "u", NotBefore: t0, Until: t0})
+	if n := s.Prune(t0); n != 2 {
+		t.Fatalf("Prune = %d, want 2", n)
+	}
+	if s.Revoked("old", "", t0) || !s.Revoked("new", "", t0) {
+		t.Fatal("wrong entries pruned")
+	}
+}
+
+type fakeSource []store.Revocation
+
+func (f fakeSource) Revocations(_ context.Context, now time.Time, after int64) ([]store.Revocation, error) {
+	var out []store.Revocation
+	for _, r := range f {
+		if r.ID > after && r.Until.After(now) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+func TestSyncLoadsOnlyUnseen(t *testing.T) {
+	t.Parallel()
+	src := fakeSource{
+		{ID: 1, SessionID: "a", Until: t0.Add(time.Hour)},
+		{ID: 2, SessionID: "b", Until: t0.Add(-time.Hour)},
+		{ID: 3, SessionID: "c", Until: t0.Add(time.Hour)},
+	}
+	s := New()
+	if err := s.Sync(context.Background(), src, t0); err != nil {
+		t.Fatal(err)
+	}
+	if !s.Revoked("a", "", t0) || s.Revoked("b", "", t0) || !s.Revoked("c", "", t0) || s.LastID() != 3 {
+		t.Fatal("sync loaded the wrong entries")
+	}
+}
+
+func TestSubscribeReceivesAdds(t *testing.T) {
+	t.Parallel()
+	s := New()
+	c, cancel := s.Subscribe(4)
+	defer cancel()
+	s.Add(store.Revocation{ID: 7, SessionID: "z", Until: t0})
+	if r := <-c; r.ID != 7 {
+		t.Fatalf("got %+v", r)
+	}
+}
+
+func TestConcurrentAddAndRevoked(t *testing.T) {
+	t.Parallel()
+	s := New()
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(2)
+		go func(i int) {
+			defer wg.Done()
+			for j := 0; j < 500; j++ {
+				s.Add(store.Revocation{ID: int64(i*1000 + j), SessionID: string(rune('a'+i)) + string(rune(j)), Until: t0})
+			}
+		}(i)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 500; j++ {
+				s.Revoked("a", "u", t0)
+			}
+		}()
+	}
+	wg.Wait()
+	if s.Len() != 8*500 {
+		t.Fatalf("Len = %d", s.Len())
+	}
+}
+
+func BenchmarkRevokedMiss(b *testing.B) {
+	s := New()
+	for i := 0; i < 1000; i++ {
+		s.Add(store.Revocation{ID: int64(i), SessionID: string(rune(i)), Until: t0})
+	}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			s.Revoked("0196e6d2-not-there", "user", t0)
+		}
+	})
+}

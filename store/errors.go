@@ -1,0 +1,22 @@
+package store
+
+import "errors"
+
+// Sentinel errors returned (wrapped) by every backend; test with errors.Is.
+var (
+	// ErrNotFound: no such user, session, refresh token, key or event.
+	ErrNotFound = errors.New("store: not found")
+	// ErrUserExists: a user with that username (case-insensitively) exists.
+	ErrUserExists = errors.New("store: user exists")
+	// ErrSessionExpired: the session's idle timeout or absolute lifetime passed.
+	ErrSessionExpired = errors.New("store: session expired")
+	// ErrRefreshExpired: the refresh token's own (sliding) lifetime passed.
+	ErrRefreshExpired = errors.New("store: refresh token expired")
+	// ErrReused: a spent refresh token was presented outside the grace window;
+	// the session has been revoked by the same operation.
+	ErrReused = errors.New("store: refresh token reused")
+	// ErrSessionLimit: the user is at the session limit and the policy is reject.
+	ErrSessionLimit = errors.New("store: session limit reached")
+	// ErrUnavailable: the backend cannot be reached; nothing was changed.
+	ErrUnavailable = errors.New("store: unavailable")
+)

@@ -1,0 +1,121 @@
+package sqlitestore
+
+import (
+	"database/sql"
+	"encoding/json"
+	"time"
+
+	"github.com/gatehouse/gatehouse/store"
+)
+
+// micro encodes t as unix microseconds; the zero time is 0.
+func micro(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMicro()
+}
+
+// fromMicro decodes micro's encoding, in UTC.
+func fromMicro(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(v).UTC()
+}
+
+// blob stores empty byte slices as NULL.
+func blob(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+func encodeRoles(roles []string) (string, error) {
+	if roles == nil {
+		roles = []string{}
+	}
+	b, err := json.Marshal(roles)
+	return string(b), err
+}
+
+// decodeRoles returns a non-nil slice, empty when the user has no roles.
+func decodeRoles(s string) ([]string, error) {
+	roles := []string{}
+	err := json.Unmarshal([]byte(s), &roles)
+	return roles, err
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+const userCols = `id, username, password_hash, roles, created_at, updated_at`
+
+func scanUser(sc scanner) (store.User, error) {
+	var (
+		u            store.User
+		roles        string
+		created, upd int64
+	)
+	if err := sc.Scan(&u.ID, &u.Username, &u.PasswordHash, &roles, &created, &upd); err != nil {
+		return store.User{}, err
+	}
+	var err error
+	u.Roles, err = decodeRoles(roles)
+	u.CreatedAt, u.UpdatedAt = fromMicro(created), fromMicro(upd)
+	return u, err
+}
+
+const sessionCols = `id, user_id, device_id, created_at, last_seen_at, auth_time,
+	expires_at, refresh_expires_at, refresh_gen, rotated_at, ip, user_agent, cookie_hash`
+
+func scanSession(sc scanner) (store.Session, error) {
+	var (
+		s                                   store.Session
+		created, seen, auth, exp, rexp, rot int64
+	)
+	err := sc.Scan(&s.ID, &s.UserID, &s.DeviceID, &created, &seen, &auth,
+		&exp, &rexp, &s.RefreshGen, &rot, &s.IP, &s.UserAgent, &s.CookieHash)
+	if err != nil {
+		return store.Session{}, err
+	}
+	s.CreatedAt, s.LastSeenAt, s.AuthTime = fromMicro(created), fromMicro(seen), fromMicro(auth)
+	s.ExpiresAt, s.RefreshExpiresAt = fromMicro(exp), fromMicro(rexp)
+	s.RotatedAt = fromMicro(rot)
+	return s, nil
+}
+
+func sessionArgs(s store.Session) []any {
+	return []any{s.ID, s.UserID, s.DeviceID, micro(s.CreatedAt), micro(s.LastSeenAt),
+		micro(s.AuthTime), micro(s.ExpiresAt), micro(s.RefreshExpiresAt), s.RefreshGen,
+		micro(s.RotatedAt), s.IP, s.UserAgent, blob(s.CookieHash)}
+}
+
+const revocationCols = `id, session_id, user_id, not_before, until, created_at`
+
+func scanRevocation(sc scanner) (store.Revocation, error) {
+	var (
+		r                  store.Revocation
+		nb, until, created int64
+	)
+	if err := sc.Scan(&r.ID, &r.SessionID, &r.UserID, &nb, &until, &created); err != nil {
+		return store.Revocation{}, err
+	}
+	r.NotBefore, r.Until, r.CreatedAt = fromMicro(nb), fromMicro(until), fromMicro(created)
+	return r, nil
+}
+
+// collect scans every row with scan; it returns an empty, non-nil slice when
+// there are none.
+func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,77 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"math"
+	"time"
+)
+
+// bucket is a token bucket's state at a time.
+type bucket struct {
+	tokens float64
+	at     time.Time
+}
+
+// take refills b at rate per second up to burst by now (time never runs
+// backwards for a bucket), then takes one token if there is one. It returns
+// the new state, whether a token was taken and, if not, the wait until one
+// is available.
+func (b bucket) take(rate float64, burst int, now time.Time) (bucket, bool, time.Duration) {
+	if now.After(b.at) {
+		b.tokens = math.Min(float64(burst), b.tokens+now.Sub(b.at).Seconds()*rate)
+		b.at = now
+	}
+	if b.tokens >= 1 {
+		b.tokens--
+		return b, true, 0
+	}
+	if rate <= 0 {
+		return b, false, time.Duration(math.MaxInt64)
+	}
+	wait := time.Duration(math.Ceil((1 - b.tokens) / rate * float64(time.Second)))
+	return b, false, wait
+}
+
+// fullAt is when b is full again.
+func (b bucket) fullAt(rate float64, burst int) time.Time {
+	if rate <= 0 {
+		return time.Unix(math.MaxInt32, 0) // far future, and still representable in micro
+	}
+	return b.at.Add(time.Duration(math.Ceil((float64(burst) - b.tokens) / rate * float64(time.Second))))
+}
+
+// Take implements store.Limits. A missing bucket is full; a denied Take
+// writes nothing.
+func (s *Store) Take(ctx context.Context, key string, rate float64, burst int, now time.Time) (bool, time.Duration, error) {
+	var (
+		ok   bool
+		wait time.Duration
+	)
+	err := s.write(ctx, "take", func(tx *wtx) error {
+		b := bucket{tokens: float64(burst), at: now}
+		var at int64
+		err := tx.QueryRowContext(ctx, `SELECT tokens, updated_at FROM rate_limits WHERE key = ?`, key).
+			Scan(&b.tokens, &at)
+		switch {
+		case err == nil:
+			b.at = fromMicro(at)
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		b, ok, wait = b.take(rate, burst, now)
+		if !ok {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO rate_limits (key, tokens, updated_at, full_at)
+			VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET
+			tokens = excluded.tokens, updated_at = excluded.updated_at, full_at = excluded.full_at`,
+			key, b.tokens, micro(b.at), micro(b.fullAt(rate, burst)))
+		return err
+	})
+	if err != nil {
+		return false, 0, err
+	}
+	return ok, wait, nil
+}

@@ -1,0 +1,88 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/gatehouse/gatehouse/store"
+)
+
+// CreateUser implements store.Users.
+func (s *Store) CreateUser(ctx context.Context, u store.User) error {
+	roles, err := encodeRoles(u.Roles)
+	if err != nil {
+		return wrap("create user", err)
+	}
+	return s.write(ctx, "create user", func(tx *wtx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO users (id, username, username_key,
+			password_hash, roles, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			u.ID, u.Username, store.NormalizeUsername(u.Username), u.PasswordHash, roles,
+			micro(u.CreatedAt), micro(u.UpdatedAt))
+		return err
+	})
+}
+
+// UserByID implements store.Users.
+func (s *Store) UserByID(ctx context.Context, id string) (store.User, error) {
+	u, err := scanUser(s.rd.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
+	return u, wrap("user by id", err)
+}
+
+// UserByName implements store.Users.
+func (s *Store) UserByName(ctx context.Context, username string) (store.User, error) {
+	u, err := scanUser(s.rd.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE username_key = ?`,
+		store.NormalizeUsername(username)))
+	return u, wrap("user by name", err)
+}
+
+// ListUsers implements store.Users.
+func (s *Store) ListUsers(ctx context.Context, limit int) ([]store.User, error) {
+	if limit <= 0 {
+		limit = -1 // SQLite: no limit
+	}
+	rows, err := s.rd.QueryContext(ctx, `SELECT `+userCols+` FROM users
+		ORDER BY created_at, id LIMIT ?`, limit)
+	if err != nil {
+		return nil, wrap("list users", err)
+	}
+	us, err := collect(rows, scanUser)
+	return us, wrap("list users", err)
+}
+
+// SetRoles implements store.Users.
+func (s *Store) SetRoles(ctx context.Context, id string, roles []string, now time.Time) (store.User, error) {
+	enc, err := encodeRoles(roles)
+	if err != nil {
+		return store.User{}, wrap("set roles", err)
+	}
+	var u store.User
+	err = s.write(ctx, "set roles", func(tx *wtx) error {
+		var err error
+		u, err = scanUser(tx.QueryRowContext(ctx, `UPDATE users SET roles = ?, updated_at = ?
+			WHERE id = ? RETURNING `+userCols, enc, micro(now), id))
+		return err
+	})
+	return u, err
+}
+
+// SetPasswordHash implements store.Users.
+func (s *Store) SetPasswordHash(ctx context.Context, id, hash string, now time.Time) error {
+	return s.write(ctx, "set password hash", func(tx *wtx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, updated_at = ?
+			WHERE id = ?`, hash, micro(now), id)
+		return mustAffect(res, err)
+	})
+}
+
+// mustAffect turns "no row changed" into store.ErrNotFound.
+func mustAffect(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err == nil && n == 0 {
+		return store.ErrNotFound
+	}
+	return err
+}

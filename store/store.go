@@ -1,0 +1,168 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Users holds accounts.
+type Users interface {
+	// CreateUser inserts u; ErrUserExists if the username is taken
+	// (case-insensitively).
+	CreateUser(ctx context.Context, u User) error
+	UserByID(ctx context.Context, id string) (User, error)
+	// UserByName looks up by username, case-insensitively.
+	UserByName(ctx context.Context, username string) (User, error)
+	// ListUsers returns users ordered by creation, at most limit (0 = all).
+	ListUsers(ctx context.Context, limit int) ([]User, error)
+	SetRoles(ctx context.Context, id string, roles []string, now time.Time) (User, error)
+	// SetPasswordHash replaces the hash only (used for rehash on login).
+	SetPasswordHash(ctx context.Context, id, hash string, now time.Time) error
+}
+
+// Overflow is the rule applied when a login would exceed the session limit.
+type Overflow string
+
+const (
+	EvictOldest Overflow = "evict-oldest"
+	EvictIdle   Overflow = "evict-idle"
+	Reject      Overflow = "reject"
+)
+
+// CreateSession is the input of Sessions.CreateSession.
+type CreateSession struct {
+	Session     Session // RefreshGen must be 1; RotatedAt = CreatedAt
+	RefreshHash []byte  // hash of the generation-1 refresh token
+	// ReplaceDevice: end this user's live session on Session.DeviceID, if any,
+	// before applying the limit (same device logging in again).
+	ReplaceDevice bool
+	MaxSessions   int // 0 = no limit
+	Overflow      Overflow
+	IdleTimeout   time.Duration // sessions idle this long do not count and are removed
+	Now           time.Time
+	// Revocation template for every session this operation ends: its Until
+	// is copied onto each revocation written.
+	RevokeUntil time.Time
+}
+
+// Ended describes a session that an operation ended, and the revocation
+// written for it.
+type Ended struct {
+	Session    Session
+	Revocation Revocation
+	Reason     string // "device", "evict-oldest", "evict-idle", "logout", "reuse", ...
+}
+
+// Rotate is the input of Sessions.RotateRefresh.
+type Rotate struct {
+	PresentedHash []byte
+	// SuccessorHash is the hash of the successor token. The successor is
+	// derived from the presented token, so a replay within the grace window
+	// yields the same successor.
+	SuccessorHash []byte
+	Now           time.Time
+	Grace         time.Duration
+	RefreshTTL    time.Duration
+	IdleTimeout   time.Duration
+	RevokeUntil   time.Time // for the revocation written on reuse
+}
+
+// RotateOutcome says what RotateRefresh did.
+type RotateOutcome int
+
+const (
+	// Rotated: the presented token was current; it is spent now and the
+	// successor is current.
+	Rotated RotateOutcome = iota + 1
+	// Replayed: the presented token was the one spent last, within the grace
+	// window: nothing changed; the caller answers with the same successor.
+	Replayed
+)
+
+// RotateResult is what RotateRefresh returns on success, and on ErrReused
+// (with Ended set).
+type RotateResult struct {
+	Outcome RotateOutcome
+	Session Session
+	// Ended is set when the operation revoked the session (reuse).
+	Ended *Ended
+	// ReuseCause, on ErrReused: "after-grace" (the previous token, too late)
+	// or "stale" (an older token of the chain).
+	ReuseCause string
+}
+
+// Sessions holds sessions, their refresh chains and the revocations that
+// ending them writes. Ending a session deletes it and its refresh tokens and
+// writes a Revocation, in one atomic operation.
+type Sessions interface {
+	// CreateSession inserts a session and its first refresh token, ending the
+	// device's previous session and applying the limit, atomically. On
+	// ErrSessionLimit nothing is written.
+	CreateSession(ctx context.Context, in CreateSession) ([]Ended, error)
+	// RotateRefresh spends a refresh token (see Rotate and RotateOutcome).
+	// Errors: ErrNotFound (unknown token, or its session is gone),
+	// ErrRefreshExpired, ErrSessionExpired, ErrReused (session revoked).
+	RotateRefresh(ctx context.Context, in Rotate) (RotateResult, error)
+	Session(ctx context.Context, id string) (Session, error)
+	// RefreshSession finds the session a refresh token (by hash) belongs to,
+	// and the token's generation; it changes nothing (introspection, RFC
+	// 7009 revocation). ErrNotFound for an unknown token.
+	RefreshSession(ctx context.Context, hash []byte) (Session, int64, error)
+	// SessionByCookie finds the session whose CookieHash equals hash.
+	SessionByCookie(ctx context.Context, hash []byte) (Session, error)
+	// UserSessions lists the user's sessions, newest first (per-user index).
+	UserSessions(ctx context.Context, userID string) ([]Session, error)
+	// Touch sets LastSeenAt (and slides nothing else).
+	Touch(ctx context.Context, id string, now time.Time) error
+	// Reauth sets AuthTime, issues a new refresh generation (hash), and
+	// touches the session.
+	Reauth(ctx context.Context, id string, refreshHash []byte, now time.Time, refreshTTL time.Duration) (Session, error)
+	// EndSessions ends the listed sessions of userID (ids not the user's are
+	// ignored). ErrNotFound if ids names exactly one session and it is not
+	// the user's.
+	EndSessions(ctx context.Context, userID string, ids []string, reason string, now, revokeUntil time.Time) ([]Ended, error)
+	// EndUserSessions ends every session of userID except keep (may be "").
+	EndUserSessions(ctx context.Context, userID, keep, reason string, now, revokeUntil time.Time) ([]Ended, error)
+	// Revocations returns every revocation with Until after now and ID
+	// greater than afterID, in ID order.
+	Revocations(ctx context.Context, now time.Time, afterID int64) ([]Revocation, error)
+	// AddRevocation writes a revocation not tied to a session row (user-wide
+	// not-before) and returns it with its ID.
+	AddRevocation(ctx context.Context, r Revocation) (Revocation, error)
+	// Sweep deletes sessions dead at now (absolute, idle or refresh expiry),
+	// their refresh tokens, and revocations past Until. It returns how many
+	// rows it removed.
+	Sweep(ctx context.Context, now time.Time, idle time.Duration) (int, error)
+	// CountSessions counts live rows (for metrics).
+	CountSessions(ctx context.Context) (int, error)
+}
+
+// Keys holds signing keys.
+type Keys interface {
+	AddKey(ctx context.Context, k Key) error
+	ListKeys(ctx context.Context) ([]Key, error)
+	// RetireKey marks a key as no longer signing, at t.
+	RetireKey(ctx context.Context, id string, t time.Time) error
+	DeleteKey(ctx context.Context, id string) error
+	// Secret returns the named server secret, creating it with gen() on first
+	// use, atomically (two nodes starting at once agree on one value).
+	Secret(ctx context.Context, name string, gen func() ([]byte, error)) ([]byte, error)
+}
+
+// Limits holds token buckets for rate limiting.
+type Limits interface {
+	// Take takes one token from bucket key (capacity burst, refilled at rate
+	// per second). It returns whether it was allowed and, if not, how long
+	// until a token is available.
+	Take(ctx context.Context, key string, rate float64, burst int, now time.Time) (bool, time.Duration, error)
+}
+
+// Store is everything a Gatehouse node needs.
+type Store interface {
+	Users
+	Sessions
+	Keys
+	Limits
+	Ping(ctx context.Context) error
+	Close() error
+}

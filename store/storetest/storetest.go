@@ -1,0 +1,51 @@
+package storetest
+
+import (
+	"testing"
+
+	"github.com/gatehouse/gatehouse/store"
+)
+
+// test is one behaviour, checked against a fresh store.
+type test struct {
+	name string
+	fn   func(t *testing.T, s store.Store)
+}
+
+// Run runs the conformance suite. Every subtest calls open for a fresh, empty
+// store; open is responsible for closing it (t.Cleanup). Subtests run one at
+// a time, so open may reset a shared server.
+//
+// Conventions the suite fixes where the contract leaves room:
+//   - empty results (no users, sessions, keys, revocations) may be nil or
+//     empty slices; so may a user's Roles when it has none;
+//   - a nil and an empty CookieHash are the same (no cookie);
+//   - times round-trip at least to the microsecond; expectations are
+//     truncated to it;
+//   - Sweep counts the session and revocation rows it removed (refresh
+//     tokens, removed with their sessions, are not counted).
+func Run(t *testing.T, open func(t *testing.T) store.Store) {
+	groups := []struct {
+		name  string
+		tests []test
+	}{
+		{"Users", userTests},
+		{"CreateSession", createTests},
+		{"Sessions", sessionTests},
+		{"RotateRefresh", rotateTests},
+		{"Reauth", reauthTests},
+		{"End", endTests},
+		{"Revocations", revocationTests},
+		{"Sweep", sweepTests},
+		{"Keys", keyTests},
+		{"Limits", limitTests},
+		{"Race", raceTests},
+	}
+	for _, g := range groups {
+		t.Run(g.name, func(t *testing.T) {
+			for _, tc := range g.tests {
+				t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
+			}
+		})
+	}
+}

@@ -1,0 +1,62 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse/store"
+)
+
+var sweepTests = []test{
+	{"removes dead sessions and revocations past until", func(t *testing.T, s store.Store) {
+		now := at(0)
+		live := newSession("live", "u1", "a", now.Add(-time.Hour))
+		abs := newSession("abs", "u1", "b", now.Add(-lifetime)) // ExpiresAt == now
+		abs.LastSeenAt, abs.RefreshExpiresAt = now.Add(-time.Minute), now.Add(time.Hour)
+		idleS := newSession("idle", "u1", "c", now.Add(-2*idle))
+		idleS.LastSeenAt = now.Add(-idle)                                 // idle deadline == now
+		refresh := newSession("refresh", "u2", "d", now.Add(-refreshTTL)) // RefreshExpiresAt == now
+		refresh.LastSeenAt = now.Add(-time.Minute)
+		for _, sess := range []store.Session{live, abs, idleS, refresh} {
+			mustCreate(t, s, sess, sess.ID)
+		}
+		for _, until := range []time.Duration{-time.Minute, 0, time.Minute} {
+			_, err := s.AddRevocation(t.Context(), store.Revocation{UserID: id("u1"), NotBefore: now, Until: now.Add(until), CreatedAt: now})
+			wantErr(t, "AddRevocation", err, nil)
+		}
+		n, err := s.Sweep(t.Context(), now, idle)
+		wantErr(t, "Sweep", err, nil)
+		if n != 5 { // 3 sessions, 2 revocations
+			t.Errorf("Sweep removed %d rows, want 5", n)
+		}
+		for _, sess := range []store.Session{abs, idleS, refresh} {
+			_, err := s.Session(t.Context(), sess.ID)
+			wantErr(t, "Session after Sweep", err, store.ErrNotFound)
+			_, err = s.RotateRefresh(t.Context(), rotateIn(sess.ID, "x", now.Add(-2*idle)))
+			wantErr(t, "RotateRefresh after Sweep", err, store.ErrNotFound)
+		}
+		checkSession(t, "live session after Sweep", mustSession(t, s, "live"), live)
+		if c, err := s.CountSessions(t.Context()); err != nil || c != 1 {
+			t.Errorf("CountSessions = %d, %v; want 1", c, err)
+		}
+		revs, err := s.Revocations(t.Context(), now.Add(-time.Hour), 0)
+		wantErr(t, "Revocations", err, nil)
+		if len(revs) != 1 || !revs[0].Until.Equal(now.Add(time.Minute)) {
+			t.Errorf("Revocations after Sweep = %+v, want the one until now+1m", revs)
+		}
+		if n, err = s.Sweep(t.Context(), now, idle); err != nil || n != 0 {
+			t.Errorf("second Sweep = %d, %v; want 0", n, err)
+		}
+	}},
+	{"zero idle ignores last seen", func(t *testing.T, s store.Store) {
+		now := at(0)
+		old := newSession("old", "u1", "a", now.Add(-2*idle))
+		mustCreate(t, s, old, "old/1")
+		n, err := s.Sweep(t.Context(), now, 0)
+		wantErr(t, "Sweep", err, nil)
+		if n != 0 {
+			t.Errorf("Sweep removed %d rows, want 0", n)
+		}
+		mustSession(t, s, "old")
+	}},
+}

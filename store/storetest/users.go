@@ -1,0 +1,149 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse/store"
+)
+
+// caseVariants are pairs of usernames equal under store.NormalizeUsername.
+var caseVariants = [][2]string{
+	{"Alice", "aLICE"},
+	{"straße", "STRAẞE"},      // ß and capital sharp s
+	{"\u212Aelvin", "kelvin"}, // Kelvin sign
+	{"σίσυφος", "ΣΊΣΥΦΟΣ"},    // final sigma
+	{"ǅemal", "ǆEMAL"},        // titlecase digraph
+}
+
+var userTests = []test{
+	{"create and get by id", func(t *testing.T, s store.Store) {
+		want := mustUser(t, s, "u1", "alice", at(0))
+		want.Roles = []string{"admin", "user"}
+		want.ID = id("u2")
+		want.Username = "bob"
+		if err := s.CreateUser(t.Context(), want); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.UserByID(t.Context(), want.ID)
+		wantErr(t, "UserByID", err, nil)
+		checkUser(t, "UserByID", got, want)
+	}},
+	{"get by name is case-insensitive and keeps the spelling", func(t *testing.T, s store.Store) {
+		for i, p := range caseVariants {
+			want := mustUser(t, s, p[0], p[0], at(time.Duration(i)*time.Second))
+			for _, name := range p {
+				got, err := s.UserByName(t.Context(), name)
+				wantErr(t, "UserByName("+name+")", err, nil)
+				checkUser(t, "UserByName("+name+")", got, want)
+			}
+		}
+	}},
+	{"case-variant duplicate is ErrUserExists", func(t *testing.T, s store.Store) {
+		for i, p := range caseVariants {
+			first := mustUser(t, s, p[0], p[0], at(time.Duration(i)*time.Second))
+			dup := first
+			dup.ID, dup.Username = id(p[0]+"-dup"), p[1]
+			wantErr(t, "CreateUser("+p[1]+")", s.CreateUser(t.Context(), dup), store.ErrUserExists)
+			_, err := s.UserByID(t.Context(), dup.ID)
+			wantErr(t, "UserByID(duplicate)", err, store.ErrNotFound)
+			got, err := s.UserByName(t.Context(), p[1])
+			wantErr(t, "UserByName", err, nil)
+			checkUser(t, "UserByName after duplicate", got, first)
+		}
+		us, err := s.ListUsers(t.Context(), 0)
+		wantErr(t, "ListUsers", err, nil)
+		if len(us) != len(caseVariants) {
+			t.Errorf("ListUsers: %d users, want %d", len(us), len(caseVariants))
+		}
+	}},
+	{"unknown user is ErrNotFound", func(t *testing.T, s store.Store) {
+		mustUser(t, s, "u1", "alice", at(0))
+		ctx := t.Context()
+		_, err := s.UserByID(ctx, id("nobody"))
+		wantErr(t, "UserByID", err, store.ErrNotFound)
+		_, err = s.UserByName(ctx, "nobody")
+		wantErr(t, "UserByName", err, store.ErrNotFound)
+		_, err = s.SetRoles(ctx, id("nobody"), []string{"x"}, at(time.Hour))
+		wantErr(t, "SetRoles", err, store.ErrNotFound)
+		wantErr(t, "SetPasswordHash", s.SetPasswordHash(ctx, id("nobody"), "h", at(time.Hour)), store.ErrNotFound)
+	}},
+	{"list users orders by creation and limits", func(t *testing.T, s store.Store) {
+		us, err := s.ListUsers(t.Context(), 0)
+		wantErr(t, "ListUsers(empty store)", err, nil)
+		if len(us) != 0 {
+			t.Fatalf("ListUsers on an empty store: %d users", len(us))
+		}
+		// Inserted out of creation order.
+		c := mustUser(t, s, "c", "carol", at(3*time.Second))
+		a := mustUser(t, s, "a", "alice", at(1*time.Second))
+		b := mustUser(t, s, "b", "bob", at(2*time.Second))
+		for _, tc := range []struct {
+			limit int
+			want  []store.User
+		}{{0, []store.User{a, b, c}}, {2, []store.User{a, b}}, {1, []store.User{a}}, {10, []store.User{a, b, c}}} {
+			got, err := s.ListUsers(t.Context(), tc.limit)
+			wantErr(t, "ListUsers", err, nil)
+			if len(got) != len(tc.want) {
+				t.Fatalf("ListUsers(%d): %d users, want %d", tc.limit, len(got), len(tc.want))
+			}
+			for i := range got {
+				checkUser(t, "ListUsers", got[i], tc.want[i])
+			}
+		}
+	}},
+	{"set roles", func(t *testing.T, s store.Store) {
+		u := mustUser(t, s, "u1", "alice", at(0))
+		want := u
+		want.Roles, want.UpdatedAt = []string{"admin", "auditor"}, at(time.Hour)
+		got, err := s.SetRoles(t.Context(), u.ID, want.Roles, at(time.Hour))
+		wantErr(t, "SetRoles", err, nil)
+		checkUser(t, "SetRoles result", got, want)
+		got, err = s.UserByID(t.Context(), u.ID)
+		wantErr(t, "UserByID", err, nil)
+		checkUser(t, "UserByID after SetRoles", got, want)
+	}},
+	{"set roles to none (nil or empty reads back empty)", func(t *testing.T, s store.Store) {
+		u := mustUser(t, s, "u1", "alice", at(0))
+		for _, roles := range [][]string{{}, nil} {
+			got, err := s.SetRoles(t.Context(), u.ID, roles, at(time.Hour))
+			wantErr(t, "SetRoles", err, nil)
+			if len(got.Roles) != 0 {
+				t.Errorf("SetRoles(%#v) result roles = %q", roles, got.Roles)
+			}
+			got, err = s.UserByID(t.Context(), u.ID)
+			wantErr(t, "UserByID", err, nil)
+			if len(got.Roles) != 0 {
+				t.Errorf("after SetRoles(%#v): roles = %q", roles, got.Roles)
+			}
+		}
+	}},
+	{"set password hash replaces only the hash", func(t *testing.T, s store.Store) {
+		u := mustUser(t, s, "u1", "alice", at(0))
+		want := u
+		want.PasswordHash, want.UpdatedAt = "$argon2id$v=19$m=131072,t=4,p=4$new", at(time.Hour)
+		wantErr(t, "SetPasswordHash", s.SetPasswordHash(t.Context(), u.ID, want.PasswordHash, at(time.Hour)), nil)
+		got, err := s.UserByID(t.Context(), u.ID)
+		wantErr(t, "UserByID", err, nil)
+		checkUser(t, "after SetPasswordHash", got, want)
+	}},
+	{"odd unicode usernames round-trip byte-exact", func(t *testing.T, s store.Store) {
+		names := []string{
+			"Zoë", "Jose\u0301", "José", "日本語ユーザー", "🦊\u200d🔥", "\u200bzero width",
+			"ｆｕｌｌｗｉｄｔｈ", "İstanbul", "a\u00a0b", "ⅻ", "x\U0010FFFD",
+		}
+		for i, n := range names {
+			u := mustUser(t, s, n, n, at(time.Duration(i)*time.Second))
+			got, err := s.UserByID(t.Context(), u.ID)
+			wantErr(t, "UserByID", err, nil)
+			if got.Username != n {
+				t.Errorf("UserByID: username %q (% x), want %q (% x)", got.Username, got.Username, n, n)
+			}
+			got, err = s.UserByName(t.Context(), n)
+			wantErr(t, "UserByName("+n+")", err, nil)
+			if got.ID != u.ID || got.Username != n {
+				t.Errorf("UserByName(%q) = %q %q", n, got.ID, got.Username)
+			}
+		}
+	}},
+}
