@@ -1,0 +1,210 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/gatehouse/gatehouse/authn"
+	"github.com/gatehouse/gatehouse/config"
+	"github.com/gatehouse/gatehouse/httpapi"
+	"github.com/gatehouse/gatehouse/keys"
+	"github.com/gatehouse/gatehouse/metrics"
+	"github.com/gatehouse/gatehouse/password"
+	"github.com/gatehouse/gatehouse/revoke"
+	"github.com/gatehouse/gatehouse/store"
+	"github.com/gatehouse/gatehouse/store/sqlitestore"
+)
+
+// App is an assembled node.
+type App struct {
+	Config  config.Config
+	Log     *slog.Logger
+	Store   store.Store
+	Keys    *keys.Manager
+	Revoked *revoke.Set
+	Metrics *metrics.Metrics
+	Service *authn.Service
+	Hasher  *password.Hasher
+	Now     func() time.Time
+}
+
+// DBPath is where the embedded database lives.
+func DBPath(c config.Config) string { return filepath.Join(c.DataDir, "gatehouse.db") }
+
+// Open assembles a node on its store. now may be nil (time.Now).
+func Open(ctx context.Context, c config.Config, log *slog.Logger, now func() time.Time) (*App, error) {
+	if c.RedisURL != "" || c.PostgresURL != "" {
+		return nil, errors.New("--redis-url and --postgres-url are not supported by this version yet; leave them empty to use the embedded SQLite store")
+	}
+	if now == nil {
+		now = time.Now
+	}
+	st, err := sqlitestore.Open(ctx, DBPath(c))
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", DBPath(c), err)
+	}
+	a := &App{Config: c, Log: log, Store: st, Now: now, Revoked: revoke.New(), Metrics: metrics.New()}
+	if err := a.assemble(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) assemble(ctx context.Context) error {
+	c := a.Config
+	a.Keys = keys.NewManager(a.Store, keys.Config{
+		Alg: c.SigningAlg, TokenLifetime: c.AccessTTL + c.Leeway, CacheLifetime: c.JWKSMaxAge,
+		RotateEvery: c.KeyRotation, Now: a.Now, Logger: a.Log,
+	})
+	if err := a.Keys.Init(ctx); err != nil {
+		return fmt.Errorf("signing keys: %w", err)
+	}
+	secret, err := a.Store.Secret(ctx, "refresh-successor", func() ([]byte, error) {
+		b := make([]byte, 32)
+		_, err := rand.Read(b)
+		return b, err
+	})
+	if err != nil {
+		return fmt.Errorf("server secret: %w", err)
+	}
+	if err := a.Revoked.Sync(ctx, a.Store, a.Now()); err != nil {
+		return fmt.Errorf("load revocations: %w", err)
+	}
+	a.Hasher = password.NewHasher(password.Params{
+		Memory: uint32(c.Argon2Memory), Time: uint32(c.Argon2Time), Threads: uint8(c.Argon2Threads),
+		SaltLen: 16, KeyLen: 32,
+	}, c.HashConcurrency, c.HashQueue)
+	a.Service, err = authn.New(authn.Deps{
+		Store: a.Store, Hasher: a.Hasher, Keys: a.Keys, Revoked: a.Revoked, Metrics: a.Metrics,
+		Log: a.Log, Now: a.Now, Secret: secret, Policy: Policy(c),
+	})
+	if err != nil {
+		return err
+	}
+	a.gauges()
+	return nil
+}
+
+// Policy translates the config into the use cases' policy.
+func Policy(c config.Config) authn.Policy {
+	return authn.Policy{
+		Issuer: c.IssuerOrDefault(), Audience: c.Audience,
+		AccessTTL: c.AccessTTL, RefreshTTL: c.RefreshTTL, SessionLifetime: c.SessionLifetime,
+		IdleTimeout: c.IdleTimeout, ReuseGrace: c.RefreshReuseGrace, Leeway: c.Leeway,
+		MaxSessions: c.MaxSessions, Overflow: store.Overflow(c.SessionOverflow),
+		ReauthMaxAge: c.ReauthMaxAge, Signup: c.Signup, TouchEvery: time.Minute,
+		Rates: authn.Rates{
+			UserBurst: c.RateUserBurst, UserPerMinute: c.RateUserPerMinute,
+			IPBurst: c.RateIPBurst, IPPerMinute: c.RateIPPerMinute,
+		},
+	}
+}
+
+func (a *App) gauges() {
+	a.Metrics.Gauge("gatehouse_revocations", "Entries in the local revocation set.", func() float64 { return float64(a.Revoked.Len()) })
+	a.Metrics.Gauge("gatehouse_hash_queue_depth", "Password hashes waiting for a slot.", func() float64 { return float64(a.Hasher.QueueDepth()) })
+	a.Metrics.Gauge("gatehouse_hash_in_flight", "Password hashes running now.", func() float64 { return float64(a.Hasher.InFlight()) })
+	a.Metrics.Gauge("gatehouse_sessions", "Session rows in the store (live or awaiting the sweeper).", func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		n, err := a.Store.CountSessions(ctx)
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	})
+}
+
+// Handler is the node's HTTP handler.
+func (a *App) Handler() *httpapi.Server {
+	return httpapi.New(a.Service, httpapi.Options{
+		AdminToken: a.Config.AdminToken, Issuer: a.Config.IssuerOrDefault(), SigningAlg: a.Config.SigningAlg,
+		JWKSMaxAge: a.Config.JWKSMaxAge, TrustedProxies: a.Config.TrustedProxies,
+		Log: a.Log, Metrics: a.Metrics, Store: a.Store,
+	})
+}
+
+// Background runs the sweeper, the key schedule and the revocation-set
+// upkeep until ctx ends.
+func (a *App) Background(ctx context.Context) {
+	go a.Keys.Run(ctx, keyReloadEvery(a.Config))
+	sweep := time.NewTicker(a.Config.SweepInterval)
+	defer sweep.Stop()
+	// Revocations written by another process on the same store (the CLI, a
+	// second node) reach this node's set within a second: one indexed query.
+	sync := time.NewTicker(time.Second)
+	defer sync.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-sync.C:
+			a.syncRevocations(ctx)
+		case <-sweep.C:
+			a.sweep(ctx)
+		}
+	}
+}
+
+func (a *App) syncRevocations(ctx context.Context) {
+	now := a.Now()
+	a.Revoked.Prune(now)
+	if err := a.Revoked.Sync(ctx, a.Store, now); err != nil {
+		a.Log.Warn("revocation sync failed", "err", err)
+	}
+}
+
+func keyReloadEvery(c config.Config) time.Duration {
+	d := c.JWKSMaxAge / 4
+	if d > time.Minute {
+		d = time.Minute
+	}
+	if d < time.Second {
+		d = time.Second
+	}
+	return d
+}
+
+func (a *App) sweep(ctx context.Context) {
+	n, err := a.Store.Sweep(ctx, a.Now(), a.Config.IdleTimeout)
+	if err != nil {
+		a.Log.Warn("sweep failed", "err", err)
+		return
+	}
+	if n > 0 {
+		a.Log.Debug("swept expired rows", "rows", n)
+	}
+}
+
+// Close releases the store.
+func (a *App) Close() error { return a.Store.Close() }
+
+// Logger builds the process logger from the config.
+func Logger(c config.Config, w *os.File) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(c.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// Describe is the startup line's facts.
+func (a *App) Describe() []any {
+	k := a.Keys.Ring().Signer()
+	kid := ""
+	if k != nil {
+		kid = k.ID
+	}
+	return []any{"store", "sqlite", "db", DBPath(a.Config), "signing_alg", a.Config.SigningAlg, "kid", kid,
+		"issuer", a.Config.IssuerOrDefault(), "cpus", runtime.NumCPU()}
+}

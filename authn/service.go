@@ -1,0 +1,137 @@
+package authn
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/gatehouse/gatehouse/keys"
+	"github.com/gatehouse/gatehouse/metrics"
+	"github.com/gatehouse/gatehouse/password"
+	"github.com/gatehouse/gatehouse/revoke"
+	"github.com/gatehouse/gatehouse/store"
+	"github.com/gatehouse/gatehouse/token"
+)
+
+// Policy is the operator's strategy: lifetimes, sliding, limits, checks.
+type Policy struct {
+	Issuer          string
+	Audience        string
+	AccessTTL       time.Duration
+	RefreshTTL      time.Duration
+	SessionLifetime time.Duration
+	IdleTimeout     time.Duration
+	ReuseGrace      time.Duration
+	Leeway          time.Duration
+	MaxSessions     int
+	Overflow        store.Overflow
+	ReauthMaxAge    time.Duration
+	Signup          bool
+	// TouchEvery throttles last-seen writes (at most one per session per
+	// TouchEvery), so busy sessions do not turn every request into a write.
+	TouchEvery time.Duration
+	Rates      Rates
+}
+
+// Rates are the token buckets of the attempt limiter (0 burst: off).
+type Rates struct {
+	UserBurst     int
+	UserPerMinute float64
+	IPBurst       int
+	IPPerMinute   float64
+}
+
+// Deps are the parts a Service is built from.
+type Deps struct {
+	Store    store.Store
+	Hasher   *password.Hasher
+	Keys     *keys.Manager
+	Revoked  *revoke.Set
+	Metrics  *metrics.Metrics
+	Log      *slog.Logger
+	Now      func() time.Time
+	Policy   Policy
+	Secret   []byte // derives refresh successors; from store.Keys.Secret
+	Verifier *token.Verifier
+}
+
+// Service runs the use cases.
+type Service struct {
+	Deps
+	verify *token.Verifier
+}
+
+// New builds a Service. The refresh secret is loaded (or created) by the
+// caller with store.Keys.Secret so every node shares it.
+func New(d Deps) (*Service, error) {
+	if d.Store == nil || d.Hasher == nil || d.Keys == nil || d.Revoked == nil || d.Metrics == nil || len(d.Secret) < 32 {
+		return nil, errors.New("authn: incomplete dependencies")
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	s := &Service{Deps: d}
+	s.verify = token.NewVerifier(d.Keys, token.Options{
+		Issuer:   d.Policy.Issuer,
+		Audience: d.Policy.Audience,
+		Leeway:   d.Policy.Leeway,
+		Now:      d.Now,
+		Revoked:  d.Revoked.Revoked,
+	})
+	return s, nil
+}
+
+// Verifier is the access-token verifier (signature, claims, revocation set).
+func (s *Service) Verifier() *token.Verifier { return s.verify }
+
+// revokeUntil is how long a revocation made now must be kept: until every
+// access token it covers has expired, leeway included.
+func (s *Service) revokeUntil(now time.Time) time.Time {
+	return now.Add(s.Policy.AccessTTL + s.Policy.Leeway)
+}
+
+// ended writes revocations through to the local set and counts them.
+func (s *Service) ended(es []store.Ended) {
+	for _, e := range es {
+		s.Revoked.Add(e.Revocation)
+		s.Metrics.Evictions.WithLabelValues(e.Reason).Inc()
+		s.Log.Info("session ended", "event", "session.revoked", "session_id", e.Session.ID,
+			"user_id", e.Session.UserID, "reason", e.Reason)
+	}
+}
+
+// storeErr maps a store failure that the use case does not expect to
+// ErrUnavailable, keeping the cause for the log.
+func storeErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%w: %w", ErrUnavailable, err)
+}
+
+func randomID(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func newDeviceID() string { return randomID(16) }
+
+func (s *Service) hashErr(err error) error {
+	if errors.Is(err, password.ErrBusy) {
+		return &RetryError{Err: ErrBusy, After: time.Second}
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return &RetryError{Err: ErrBusy, After: time.Second}
+	}
+	return fmt.Errorf("%w: %w", ErrInvalidCredentials, err)
+}

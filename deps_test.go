@@ -1,0 +1,53 @@
+package gatehouse_test
+
+import (
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestLayering keeps the data flow one way (STYLE.md): authn never speaks
+// HTTP, store never knows the use cases, token stays importable by resource
+// servers.
+func TestLayering(t *testing.T) {
+	forbidden := map[string][]string{
+		"authn":    {"net/http", "github.com/gatehouse/gatehouse/httpapi"},
+		"store":    {"github.com/gatehouse/gatehouse/authn", "net/http"},
+		"revoke":   {"net/http", "github.com/gatehouse/gatehouse/authn"},
+		"token":    {"github.com/gatehouse/gatehouse/"},
+		"password": {"github.com/gatehouse/gatehouse/", "net/http"},
+		"keys":     {"net/http", "github.com/gatehouse/gatehouse/authn"},
+		"config":   {"github.com/gatehouse/gatehouse/"},
+	}
+	for dir, bad := range forbidden {
+		err := filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+			if err != nil || info.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+				return err
+			}
+			if dir != "store" && strings.Count(filepath.ToSlash(path), "/") > 1 {
+				return nil
+			}
+			f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+			if err != nil {
+				return err
+			}
+			for _, imp := range f.Imports {
+				p := strings.Trim(imp.Path.Value, `"`)
+				for _, b := range bad {
+					if p == b || (strings.HasSuffix(b, "/") && strings.HasPrefix(p, b)) {
+						if !(dir == "store" && strings.HasPrefix(p, "github.com/gatehouse/gatehouse/store")) {
+							t.Errorf("%s imports %s", path, p)
+						}
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,116 @@
+package httpapi
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gatehouse/gatehouse/authn"
+	"github.com/gatehouse/gatehouse/token"
+)
+
+// Error is an HTTP error answer: status, API.md's stable code, a message.
+type Error struct {
+	Status int
+	Code   string
+	Msg    string
+	Err    error
+	Header http.Header
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return e.Code + ": " + e.Msg + ": " + e.Err.Error()
+	}
+	return e.Code + ": " + e.Msg
+}
+func (e *Error) Unwrap() error { return e.Err }
+
+func errorf(status int, code, msg string) *Error { return &Error{Status: status, Code: code, Msg: msg} }
+
+// table maps use-case and token errors to API.md's error table, in order.
+var table = []struct {
+	err    error
+	status int
+	code   string
+	msg    string
+}{
+	{authn.ErrInvalidInput, 400, "invalid_request", ""},
+	{authn.ErrInvalidCredentials, 401, "invalid_credentials", "wrong username or password"},
+	{token.ErrExpired, 401, "token_expired", "the access token has expired"},
+	{token.ErrRevoked, 401, "token_revoked", "the access token's session has been revoked"},
+	{token.ErrInvalid, 401, "invalid_token", "the access token is missing or invalid"},
+	{authn.ErrInvalidRefresh, 401, "invalid_refresh_token", "the refresh token is unknown, expired or malformed"},
+	{authn.ErrReused, 401, "refresh_token_reused", "this refresh token was already used; the session has been revoked"},
+	{authn.ErrSessionExpired, 401, "session_expired", "the session has expired; log in again"},
+	{authn.ErrReauthRequired, 401, "reauth_required", "this action needs a recent login; POST /v1/reauth first"},
+	{authn.ErrForbidden, 403, "forbidden", "not allowed"},
+	{authn.ErrNotFound, 404, "not_found", "no such resource"},
+	{authn.ErrUserExists, 409, "user_exists", "that username is taken"},
+	{authn.ErrSessionLimit, 409, "session_limit", "too many active sessions; end one first"},
+	{authn.ErrRateLimited, 429, "rate_limited", "too many attempts; try again later"},
+	{authn.ErrBusy, 503, "unavailable", "the server is busy; try again shortly"},
+	{authn.ErrUnavailable, 503, "unavailable", "a store is unavailable; nothing was changed"},
+}
+
+// toError turns any error into the answer to send.
+func toError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	for _, row := range table {
+		if !errors.Is(err, row.err) {
+			continue
+		}
+		out := &Error{Status: row.status, Code: row.code, Msg: row.msg, Err: err}
+		var in *authn.InputError
+		if errors.As(err, &in) || row.msg == "" {
+			out.Msg = err.Error()
+		}
+		var retry *authn.RetryError
+		if errors.As(err, &retry) {
+			out.Header = http.Header{"Retry-After": {strconv.Itoa(retrySeconds(retry.After))}}
+		}
+		if row.status == 401 && row.code != "invalid_credentials" {
+			out.Header = mergeHeader(out.Header, "WWW-Authenticate", `Bearer error="invalid_token"`)
+		}
+		return out
+	}
+	return &Error{Status: 500, Code: "internal_error", Msg: "internal error", Err: err}
+}
+
+func retrySeconds(d time.Duration) int {
+	s := int((d + time.Second - 1) / time.Second)
+	if s < 1 {
+		s = 1
+	}
+	return s
+}
+
+func mergeHeader(h http.Header, k, v string) http.Header {
+	if h == nil {
+		h = http.Header{}
+	}
+	h.Set(k, v)
+	return h
+}
+
+// writeError is the one place error answers are written.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	e := toError(err)
+	for k, vs := range e.Header {
+		w.Header()[k] = vs
+	}
+	if e.Status >= 500 {
+		level := slog.LevelWarn
+		if e.Status == 500 {
+			level = slog.LevelError
+		}
+		s.log.Log(r.Context(), level, "request failed", "request_id", requestID(r.Context()),
+			"method", r.Method, "path", r.URL.Path, "status", e.Status, "err", e.Err)
+	}
+	writeJSON(w, e.Status, map[string]string{"error": e.Code, "message": e.Msg})
+}

@@ -1,0 +1,144 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/gatehouse/gatehouse/authn"
+)
+
+func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Username string `json:"username"`
+		Password string `json:"password"`
+	}
+	if err := decodeJSON(r, &in, false); err != nil {
+		return err
+	}
+	u, err := s.svc.Signup(r.Context(), in.Username, in.Password, s.client(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"user": viewUser(u)})
+	return nil
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Username string `json:"username"`
+		Password string `json:"password"`
+		DeviceID string `json:"device_id"`
+		Delivery string `json:"delivery"`
+	}
+	if err := decodeJSON(r, &in, false); err != nil {
+		return err
+	}
+	switch in.Delivery {
+	case "", "body", "bearer":
+	case "cookie", "jwt-cookie":
+		return errorf(http.StatusBadRequest, "invalid_request", "delivery "+in.Delivery+" (browser mode) is not available in this version")
+	default:
+		return errorf(http.StatusBadRequest, "invalid_request", "delivery: must be omitted, cookie or jwt-cookie")
+	}
+	pair, err := s.svc.Login(r.Context(), authn.LoginInput{
+		Username: in.Username, Password: in.Password, DeviceID: in.DeviceID, Client: s.client(r),
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewPair(pair))
+	return nil
+}
+
+func (s *Server) refresh(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		RefreshToken *string `json:"refresh_token"`
+	}
+	if err := decodeJSON(r, &in, false); err != nil {
+		return err
+	}
+	if in.RefreshToken == nil {
+		return errorf(http.StatusBadRequest, "invalid_request", "refresh_token: is required")
+	}
+	pair, err := s.svc.Refresh(r.Context(), *in.RefreshToken)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewPair(pair))
+	return nil
+}
+
+func (s *Server) reauth(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Password string `json:"password"`
+	}
+	if err := decodeJSON(r, &in, false); err != nil {
+		return err
+	}
+	pair, err := s.svc.Reauth(r.Context(), principal(r), in.Password, s.client(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewPair(pair))
+	return nil
+}
+
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Current string `json:"current_password"`
+		New     string `json:"new_password"`
+	}
+	if err := decodeJSON(r, &in, false); err != nil {
+		return err
+	}
+	if err := s.svc.ChangePassword(r.Context(), principal(r), in.Current, in.New, s.client(r)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r)
+	u, sess, err := s.svc.Me(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"user": viewUser(u), "session": s.viewSession(sess, p.SessionID)})
+	return nil
+}
+
+func (s *Server) sessions(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r)
+	list, err := s.svc.Sessions(r.Context(), p.UserID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"sessions": s.viewSessions(list, p.SessionID)})
+	return nil
+}
+
+func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	if id == "" || len(id) > 128 {
+		return errorf(http.StatusNotFound, "not_found", "no such session")
+	}
+	if err := s.svc.EndSession(r.Context(), principal(r), id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Scope string `json:"scope"`
+	}
+	if err := decodeJSON(r, &in, true); err != nil {
+		return err
+	}
+	if err := s.svc.Logout(r.Context(), principal(r), authn.Scope(in.Scope)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

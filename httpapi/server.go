@@ -1,0 +1,189 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gatehouse/gatehouse/authn"
+	"github.com/gatehouse/gatehouse/metrics"
+	"github.com/gatehouse/gatehouse/store"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Options configure the HTTP layer.
+type Options struct {
+	AdminToken     string
+	Issuer         string
+	SigningAlg     string
+	JWKSMaxAge     time.Duration
+	TrustedProxies []string
+	Log            *slog.Logger
+	Metrics        *metrics.Metrics
+	Store          store.Store // for /readyz
+}
+
+// Server serves the API.
+type Server struct {
+	svc     *authn.Service
+	opt     Options
+	log     *slog.Logger
+	proxies *proxyList
+	mux     *http.ServeMux
+	routes  []string
+}
+
+// handler is an endpoint: it returns an error instead of writing one.
+type handler func(w http.ResponseWriter, r *http.Request) error
+
+// New builds the server and its routes.
+func New(svc *authn.Service, opt Options) *Server {
+	s := &Server{svc: svc, opt: opt, log: opt.Log, mux: http.NewServeMux(), proxies: parseProxies(opt.TrustedProxies)}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	s.routesV1()
+	return s
+}
+
+func (s *Server) routesV1() {
+	s.handle("/v1/signup", methods{"POST": s.signup})
+	s.handle("/v1/login", methods{"POST": s.login})
+	s.handle("/v1/password", methods{"POST": s.auth(s.changePassword)})
+	s.handle("/v1/me", methods{"GET": s.auth(s.me)})
+	s.handle("/v1/token/refresh", methods{"POST": s.refresh})
+	s.handle("/v1/reauth", methods{"POST": s.auth(s.reauth)})
+	s.handle("/v1/sessions", methods{"GET": s.auth(s.sessions)})
+	s.handle("/v1/sessions/{id}", methods{"DELETE": s.auth(s.deleteSession)})
+	s.handle("/v1/logout", methods{"POST": s.auth(s.logout)})
+	s.handle("/v1/verify", methods{"GET": s.verify, "HEAD": s.verify, "POST": s.verify, "PUT": s.verify, "PATCH": s.verify, "DELETE": s.verify})
+	s.handle("/v1/introspect", methods{"POST": s.admin(s.introspect)})
+	s.handle("/v1/revoke", methods{"POST": s.revoke})
+	s.handle("/v1/admin/users/{id}/logout", methods{"POST": s.admin(s.adminLogout)})
+	s.handle("/v1/admin/users/{id}/sessions", methods{"GET": s.admin(s.adminSessions)})
+	s.handle("/v1/admin/users/{id}/roles", methods{"PUT": s.admin(s.adminRoles)})
+	s.handle("/.well-known/jwks.json", methods{"GET": s.jwks, "HEAD": s.jwks})
+	s.handle("/.well-known/openid-configuration", methods{"GET": s.openID, "HEAD": s.openID})
+	s.handle("/healthz", methods{"GET": s.healthz, "HEAD": s.healthz})
+	s.handle("/readyz", methods{"GET": s.readyz, "HEAD": s.readyz})
+	if s.opt.Metrics != nil {
+		prom := promhttp.HandlerFor(s.opt.Metrics.Registry, promhttp.HandlerOpts{})
+		s.handle("/metrics", methods{"GET": func(w http.ResponseWriter, r *http.Request) error {
+			prom.ServeHTTP(w, r)
+			return nil
+		}})
+	}
+	s.handle("/", methods{"*": func(http.ResponseWriter, *http.Request) error {
+		return errorf(http.StatusNotFound, "not_found", "no such endpoint")
+	}})
+}
+
+// Routes lists every registered path pattern (for the OpenAPI test).
+func (s *Server) Routes() []string { return append([]string(nil), s.routes...) }
+
+// methods dispatches by method; others get 405 with Allow.
+type methods map[string]handler
+
+func (s *Server) handle(pattern string, ms methods) {
+	s.routes = append(s.routes, pattern)
+	allow := make([]string, 0, len(ms))
+	for m := range ms {
+		allow = append(allow, m)
+	}
+	sort.Strings(allow)
+	h := func(w http.ResponseWriter, r *http.Request) error {
+		fn, ok := ms[r.Method]
+		if !ok {
+			fn, ok = ms["*"]
+		}
+		if !ok {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			return errorf(http.StatusMethodNotAllowed, "invalid_request", "method "+r.Method+" is not allowed here")
+		}
+		return fn(w, r)
+	}
+	s.mux.Handle(pattern, s.wrap(pattern, h))
+}
+
+// wrap adds request id, panic recovery, metrics and the error writer.
+func (s *Server) wrap(route string, h handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := newRequestID()
+		r = r.WithContext(context.WithValue(r.Context(), ctxRequestID{}, id))
+		sw := &statusWriter{ResponseWriter: w}
+		sw.Header().Set("X-Request-Id", id)
+		if strings.HasPrefix(r.URL.Path, "/v1/") {
+			sw.Header().Set("Cache-Control", "no-store")
+		}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.log.Error("panic", "request_id", id, "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
+				if sw.status == 0 {
+					writeJSON(sw, 500, map[string]string{"error": "internal_error", "message": "internal error"})
+				}
+			}
+			if s.opt.Metrics != nil {
+				s.opt.Metrics.Requests.WithLabelValues(route, r.Method, strconv.Itoa(sw.code())).Observe(time.Since(start).Seconds())
+			}
+			s.log.Debug("request", "request_id", id, "method", r.Method, "path", r.URL.Path, "status", sw.code(), "duration", time.Since(start))
+		}()
+		if err := h(sw, r); err != nil {
+			s.writeError(sw, r, err)
+		}
+	})
+}
+
+// ServeHTTP serves every route.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) code() int {
+	if w.status == 0 {
+		return http.StatusOK
+	}
+	return w.status
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+type ctxRequestID struct{}
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(ctxRequestID{}).(string)
+	return id
+}
+
+func newRequestID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
