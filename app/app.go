@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/gatehouse/gatehouse/audit"
 	"github.com/gatehouse/gatehouse/authn"
 	"github.com/gatehouse/gatehouse/config"
 	"github.com/gatehouse/gatehouse/httpapi"
@@ -20,6 +21,7 @@ import (
 	"github.com/gatehouse/gatehouse/revoke"
 	"github.com/gatehouse/gatehouse/store"
 	"github.com/gatehouse/gatehouse/store/sqlitestore"
+	"github.com/gatehouse/gatehouse/webhook"
 )
 
 // App is an assembled node.
@@ -32,6 +34,8 @@ type App struct {
 	Metrics *metrics.Metrics
 	Service *authn.Service
 	Hasher  *password.Hasher
+	Audit   *audit.Recorder
+	Webhook *webhook.Sender // nil without --webhook
 	Now     func() time.Time
 }
 
@@ -78,13 +82,24 @@ func (a *App) assemble(ctx context.Context) error {
 	if err := a.Revoked.Sync(ctx, a.Store, a.Now()); err != nil {
 		return fmt.Errorf("load revocations: %w", err)
 	}
+	var sinks []audit.Sink
+	if c.Webhook != "" {
+		a.Webhook, err = webhook.New(webhook.Config{
+			URL: c.Webhook, Secret: []byte(c.WebhookSecret), Types: c.WebhookEvents, Logger: a.Log, Now: a.Now,
+		})
+		if err != nil {
+			return fmt.Errorf("webhook: %w", err)
+		}
+		sinks = append(sinks, a.Webhook)
+	}
+	a.Audit = audit.New(a.Store, a.Log, 0, sinks...)
 	a.Hasher = password.NewHasher(password.Params{
 		Memory: uint32(c.Argon2Memory), Time: uint32(c.Argon2Time), Threads: uint8(c.Argon2Threads),
 		SaltLen: 16, KeyLen: 32,
 	}, c.HashConcurrency, c.HashQueue)
 	a.Service, err = authn.New(authn.Deps{
 		Store: a.Store, Hasher: a.Hasher, Keys: a.Keys, Revoked: a.Revoked, Metrics: a.Metrics,
-		Log: a.Log, Now: a.Now, Secret: secret, Policy: Policy(c),
+		Log: a.Log, Now: a.Now, Secret: secret, Policy: Policy(c), Audit: a.Audit,
 	})
 	if err != nil {
 		return err
@@ -101,11 +116,17 @@ func Policy(c config.Config) authn.Policy {
 		IdleTimeout: c.IdleTimeout, ReuseGrace: c.RefreshReuseGrace, Leeway: c.Leeway,
 		MaxSessions: c.MaxSessions, Overflow: store.Overflow(c.SessionOverflow),
 		ReauthMaxAge: c.ReauthMaxAge, Signup: c.Signup, TouchEvery: time.Minute,
+		RoleLimits: roleLimits(c),
 		Rates: authn.Rates{
 			UserBurst: c.RateUserBurst, UserPerMinute: c.RateUserPerMinute,
 			IPBurst: c.RateIPBurst, IPPerMinute: c.RateIPPerMinute,
 		},
 	}
+}
+
+func roleLimits(c config.Config) map[string]int {
+	m, _ := c.RoleLimits() // validated already
+	return m
 }
 
 func (a *App) gauges() {
@@ -136,6 +157,10 @@ func (a *App) Handler() *httpapi.Server {
 // upkeep until ctx ends.
 func (a *App) Background(ctx context.Context) {
 	go a.Keys.Run(ctx, keyReloadEvery(a.Config))
+	go a.Audit.Run(ctx, 100*time.Millisecond)
+	if a.Webhook != nil {
+		go a.Webhook.Run(ctx)
+	}
 	sweep := time.NewTicker(a.Config.SweepInterval)
 	defer sweep.Stop()
 	// Revocations written by another process on the same store (the CLI, a
@@ -174,6 +199,9 @@ func keyReloadEvery(c config.Config) time.Duration {
 }
 
 func (a *App) sweep(ctx context.Context) {
+	if _, err := a.Service.PruneEvents(ctx, a.Config.AuditRetention); err != nil {
+		a.Log.Warn("audit prune failed", "err", err)
+	}
 	n, err := a.Store.Sweep(ctx, a.Now(), a.Config.IdleTimeout)
 	if err != nil {
 		a.Log.Warn("sweep failed", "err", err)
@@ -184,8 +212,15 @@ func (a *App) sweep(ctx context.Context) {
 	}
 }
 
-// Close releases the store.
-func (a *App) Close() error { return a.Store.Close() }
+// Close writes pending audit events and releases the store.
+func (a *App) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := a.Audit.Flush(ctx); err != nil {
+		a.Log.Warn("audit events lost at close", "err", err, "pending", a.Audit.Pending())
+	}
+	return a.Store.Close()
+}
 
 // Logger builds the process logger from the config.
 func Logger(c config.Config, w *os.File) *slog.Logger {

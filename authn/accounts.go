@@ -3,6 +3,7 @@ package authn
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/gatehouse/gatehouse/store"
@@ -88,7 +89,10 @@ func (s *Service) checkCredentials(ctx context.Context, username, pw string) (st
 	if err != nil {
 		return store.User{}, storeErr(err)
 	}
-	return s.checkUserPassword(ctx, u, pw)
+	if _, err := s.checkUserPassword(ctx, u, pw); err != nil {
+		return store.User{ID: u.ID}, err // the id only for the audit trail
+	}
+	return u, nil
 }
 
 func (s *Service) checkUserPassword(ctx context.Context, u store.User, pw string) (store.User, error) {
@@ -159,15 +163,18 @@ func (s *Service) login(ctx context.Context, in LoginInput) (TokenPair, error) {
 		return TokenPair{}, err
 	}
 	u, err := s.checkCredentials(ctx, in.Username, in.Password)
+	if errors.Is(err, ErrInvalidCredentials) && u.ID != "" {
+		s.record(EvLoginFailed, u.ID, "", in.Client, nil)
+	}
 	if err != nil {
 		return TokenPair{}, err
 	}
-	return s.startSession(ctx, u, in)
+	return s.startSession(ctx, u, in, nil)
 }
 
 // startSession creates the session (replacing the device's previous one and
 // applying the limit in the same atomic operation) and mints its tokens.
-func (s *Service) startSession(ctx context.Context, u store.User, in LoginInput) (TokenPair, error) {
+func (s *Service) startSession(ctx context.Context, u store.User, in LoginInput, end []string) (TokenPair, error) {
 	now := s.Now().UTC()
 	device, replace, err := s.deviceFor(ctx, u.ID, in.DeviceID, now)
 	if err != nil {
@@ -191,17 +198,17 @@ func (s *Service) startSession(ctx context.Context, u store.User, in LoginInput)
 	}
 	ended, err := s.Store.CreateSession(ctx, store.CreateSession{
 		Session: sess, RefreshHash: hashRefresh(refresh), ReplaceDevice: replace,
-		MaxSessions: s.Policy.MaxSessions, Overflow: s.Policy.Overflow, IdleTimeout: s.Policy.IdleTimeout,
-		Now: now, RevokeUntil: s.revokeUntil(now),
+		MaxSessions: s.maxSessions(u), Overflow: s.Policy.Overflow, IdleTimeout: s.Policy.IdleTimeout,
+		Now: now, RevokeUntil: s.revokeUntil(now), End: end,
 	})
 	if errors.Is(err, store.ErrSessionLimit) {
-		return TokenPair{}, ErrSessionLimit
+		return TokenPair{}, s.limitReached(ctx, u, in)
 	}
 	if err != nil {
 		return TokenPair{}, storeErr(err)
 	}
-	s.ended(ended)
-	s.Log.Info("session created", "event", "session.created", "session_id", sess.ID, "user_id", u.ID, "new_device", !replace)
+	s.ended(ended, in.Client)
+	s.record(EvSessionCreated, u.ID, sess.ID, in.Client, map[string]string{"device_id": device, "new_device": boolString(!replace)})
 	return s.pair(u, sess, refresh, now)
 }
 
@@ -229,4 +236,39 @@ func minTime(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+func boolString(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// DeleteAccount ends every session of the caller and removes the user. It
+// needs a fresh auth_time.
+func (s *Service) DeleteAccount(ctx context.Context, p *Principal, c Client) error {
+	if err := s.requireFresh(p); err != nil {
+		return err
+	}
+	now := s.Now().UTC()
+	ended, err := s.Store.EndUserSessions(ctx, p.UserID, "", "account-deleted", now, s.revokeUntil(now))
+	if err != nil {
+		return storeErr(err)
+	}
+	s.ended(ended, c)
+	// Tokens minted elsewhere for sessions we did not see still die: every
+	// token of this user issued until now is refused.
+	r, err := s.Store.AddRevocation(ctx, store.Revocation{UserID: p.UserID, NotBefore: now.Add(time.Second), Until: s.revokeUntil(now), CreatedAt: now})
+	if err != nil {
+		return storeErr(err)
+	}
+	s.Revoked.Add(r)
+	if err := s.Store.DeleteUser(ctx, p.UserID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return storeErr(err)
+	}
+	s.record(EvUserDeleted, p.UserID, "", c, map[string]string{"sessions_ended": itoa(len(ended))})
+	return nil
 }

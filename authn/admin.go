@@ -19,7 +19,7 @@ func (s *Service) user(ctx context.Context, id string) (store.User, error) {
 }
 
 // ForceLogout ends every session of a user at once (admin).
-func (s *Service) ForceLogout(ctx context.Context, userID string) error {
+func (s *Service) ForceLogout(ctx context.Context, userID string, c Client) error {
 	if _, err := s.user(ctx, userID); err != nil {
 		return err
 	}
@@ -28,7 +28,7 @@ func (s *Service) ForceLogout(ctx context.Context, userID string) error {
 	if err != nil {
 		return storeErr(err)
 	}
-	s.ended(ended)
+	s.ended(ended, c)
 	return nil
 }
 
@@ -77,7 +77,7 @@ func (s *Service) UserByName(ctx context.Context, name string) (store.User, erro
 
 // ResetPassword sets a new password (admin, CLI) and ends every session of
 // the user.
-func (s *Service) ResetPassword(ctx context.Context, userID, pw string) error {
+func (s *Service) ResetPassword(ctx context.Context, userID, pw string, c Client) error {
 	if err := checkPassword("password", pw); err != nil {
 		return err
 	}
@@ -85,5 +85,5 @@ func (s *Service) ResetPassword(ctx context.Context, userID, pw string) error {
 	if err != nil {
 		return err
 	}
-	return s.setPassword(ctx, u, pw, "", "password-reset")
+	return s.setPassword(ctx, u, pw, "", "password-reset", c)
 }

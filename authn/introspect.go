@@ -61,7 +61,7 @@ func (s *Service) introspectRefresh(ctx context.Context, raw string) (Introspect
 
 // RevokeToken ends the session an access or refresh token belongs to (RFC
 // 7009). Unknown, malformed or dead tokens are not an error.
-func (s *Service) RevokeToken(ctx context.Context, raw string) error {
+func (s *Service) RevokeToken(ctx context.Context, raw string, c Client) error {
 	var userID, sid string
 	if token.ValidRefreshFormat(raw) {
 		sess, _, err := s.Store.RefreshSession(ctx, hashRefresh(raw))
@@ -84,6 +84,6 @@ func (s *Service) RevokeToken(ctx context.Context, raw string) error {
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return storeErr(err)
 	}
-	s.ended(ended)
+	s.ended(ended, c)
 	return nil
 }

@@ -3,6 +3,7 @@ package authn
 import (
 	"context"
 	"errors"
+	"strconv"
 
 	"github.com/gatehouse/gatehouse/store"
 	"github.com/gatehouse/gatehouse/token"
@@ -24,8 +25,8 @@ func newRefresh() (string, error) {
 // derived from the presented token with a server secret, so presenting the
 // just-spent token again within the grace window yields the same successor
 // without the successor ever being stored in clear.
-func (s *Service) Refresh(ctx context.Context, presented string) (TokenPair, error) {
-	pair, err := s.refresh(ctx, presented)
+func (s *Service) Refresh(ctx context.Context, presented string, c Client) (TokenPair, error) {
+	pair, err := s.refresh(ctx, presented, c)
 	s.Metrics.Refreshes.WithLabelValues(refreshResult(err)).Inc()
 	return pair, err
 }
@@ -45,7 +46,7 @@ func refreshResult(err error) string {
 	}
 }
 
-func (s *Service) refresh(ctx context.Context, presented string) (TokenPair, error) {
+func (s *Service) refresh(ctx context.Context, presented string, c Client) (TokenPair, error) {
 	if !token.ValidRefreshFormat(presented) {
 		return TokenPair{}, ErrInvalidRefresh
 	}
@@ -58,16 +59,16 @@ func (s *Service) refresh(ctx context.Context, presented string) (TokenPair, err
 	})
 	switch {
 	case errors.Is(err, store.ErrReused):
-		if res.Ended != nil {
-			s.ended([]store.Ended{*res.Ended})
-		}
 		s.Metrics.Reuse.WithLabelValues(res.ReuseCause).Inc()
-		s.Log.Warn("refresh token reused; session revoked", "event", "refresh.reused", "cause", res.ReuseCause,
-			"session_id", sessionID(res.Ended))
+		if res.Ended != nil {
+			s.record(EvRefreshReused, res.Ended.Session.UserID, res.Ended.Session.ID, c, map[string]string{"cause": res.ReuseCause})
+			s.ended([]store.Ended{*res.Ended}, c)
+		}
 		return TokenPair{}, ErrReused
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrRefreshExpired):
 		return TokenPair{}, ErrInvalidRefresh
 	case errors.Is(err, store.ErrSessionExpired):
+		s.expired(ctx, presented, c)
 		return TokenPair{}, ErrSessionExpired
 	case err != nil:
 		return TokenPair{}, storeErr(err)
@@ -79,14 +80,19 @@ func (s *Service) refresh(ctx context.Context, presented string) (TokenPair, err
 	if err != nil {
 		return TokenPair{}, storeErr(err)
 	}
+	if res.Outcome == store.Rotated {
+		s.record(EvSessionRefreshed, u.ID, res.Session.ID, c, map[string]string{"generation": strconv.FormatInt(res.Session.RefreshGen, 10)})
+	}
 	return s.pair(u, res.Session, successor, now)
 }
 
-func sessionID(e *store.Ended) string {
-	if e == nil {
-		return ""
+// expired records that a session was found expired (at most once: the
+// sweeper deletes it later).
+func (s *Service) expired(ctx context.Context, presented string, c Client) {
+	sess, _, err := s.Store.RefreshSession(ctx, hashRefresh(presented))
+	if err == nil {
+		s.record(EvSessionExpired, sess.UserID, sess.ID, c, nil)
 	}
-	return e.Session.ID
 }
 
 // Reauth checks the password again and returns a pair with a fresh
@@ -122,6 +128,6 @@ func (s *Service) Reauth(ctx context.Context, p *Principal, pw string, c Client)
 	if err != nil {
 		return TokenPair{}, storeErr(err)
 	}
-	s.Log.Info("session re-authenticated", "event", "session.reauth", "session_id", sess.ID, "user_id", u.ID)
+	s.record(EvSessionReauth, u.ID, sess.ID, c, nil)
 	return s.pair(u, sess, refresh, now)
 }

@@ -35,6 +35,9 @@ type Policy struct {
 	// TouchEvery), so busy sessions do not turn every request into a write.
 	TouchEvery time.Duration
 	Rates      Rates
+	// RoleLimits caps sessions per role; a user with several listed roles
+	// gets the smallest. It applies even when MaxSessions is 0.
+	RoleLimits map[string]int
 }
 
 // Rates are the token buckets of the attempt limiter (0 burst: off).
@@ -56,7 +59,7 @@ type Deps struct {
 	Now      func() time.Time
 	Policy   Policy
 	Secret   []byte // derives refresh successors; from store.Keys.Secret
-	Verifier *token.Verifier
+	Audit    Recorder
 }
 
 // Service runs the use cases.
@@ -97,13 +100,14 @@ func (s *Service) revokeUntil(now time.Time) time.Time {
 	return now.Add(s.Policy.AccessTTL + s.Policy.Leeway)
 }
 
-// ended writes revocations through to the local set and counts them.
-func (s *Service) ended(es []store.Ended) {
+// ended writes revocations through to the local set, counts them and
+// records them in the audit trail.
+func (s *Service) ended(es []store.Ended, c Client) {
 	for _, e := range es {
 		s.Revoked.Add(e.Revocation)
 		s.Metrics.Evictions.WithLabelValues(e.Reason).Inc()
-		s.Log.Info("session ended", "event", "session.revoked", "session_id", e.Session.ID,
-			"user_id", e.Session.UserID, "reason", e.Reason)
+		typ, detail := endedEvent(e.Reason)
+		s.record(typ, e.Session.UserID, e.Session.ID, c, detail)
 	}
 }
 

@@ -3,6 +3,7 @@ package authn
 import (
 	"context"
 	"errors"
+	"strconv"
 
 	"github.com/gatehouse/gatehouse/store"
 )
@@ -57,13 +58,13 @@ const (
 // Logout ends the caller's session (local), every other one (others), or
 // all of them (global). Others and global are sensitive: they need a fresh
 // auth_time, so a stolen token cannot lock the owner out.
-func (s *Service) Logout(ctx context.Context, p *Principal, scope Scope) error {
+func (s *Service) Logout(ctx context.Context, p *Principal, scope Scope, c Client) error {
 	now := s.Now().UTC()
 	var ended []store.Ended
 	var err error
 	switch scope {
 	case ScopeLocal, "":
-		ended, err = s.Store.EndSessions(ctx, p.UserID, []string{p.SessionID}, "logout", now, s.revokeUntil(now))
+		ended, err = s.Store.EndSessions(ctx, p.UserID, []string{p.SessionID}, "local", now, s.revokeUntil(now))
 		if errors.Is(err, store.ErrNotFound) {
 			err = nil // already gone: logout is idempotent
 		}
@@ -75,14 +76,14 @@ func (s *Service) Logout(ctx context.Context, p *Principal, scope Scope) error {
 		if scope == ScopeGlobal {
 			keep = ""
 		}
-		ended, err = s.Store.EndUserSessions(ctx, p.UserID, keep, "logout-"+string(scope), now, s.revokeUntil(now))
+		ended, err = s.Store.EndUserSessions(ctx, p.UserID, keep, string(scope), now, s.revokeUntil(now))
 	default:
 		return invalid("scope", "must be local, others or global")
 	}
 	if err != nil {
 		return storeErr(err)
 	}
-	s.ended(ended)
+	s.ended(ended, c)
 	if scope == ScopeLocal || scope == "" {
 		// Even if the row was already gone, the caller's own token must die now.
 		s.revokeCaller(ctx, p)
@@ -108,9 +109,9 @@ func (s *Service) revokeCaller(ctx context.Context, p *Principal) {
 // EndSession ends one of the caller's sessions. Ending the caller's own is a
 // local logout; ending another needs a fresh auth_time. A session that is
 // not the caller's is ErrNotFound.
-func (s *Service) EndSession(ctx context.Context, p *Principal, id string) error {
+func (s *Service) EndSession(ctx context.Context, p *Principal, id string, c Client) error {
 	if id == p.SessionID {
-		return s.Logout(ctx, p, ScopeLocal)
+		return s.Logout(ctx, p, ScopeLocal, c)
 	}
 	if err := s.requireFresh(p); err != nil {
 		return err
@@ -126,7 +127,7 @@ func (s *Service) EndSession(ctx context.Context, p *Principal, id string) error
 	if len(ended) == 0 {
 		return ErrNotFound
 	}
-	s.ended(ended)
+	s.ended(ended, c)
 	return nil
 }
 
@@ -149,13 +150,13 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, nex
 	if _, err := s.checkUserPassword(ctx, u, current); err != nil {
 		return err
 	}
-	return s.setPassword(ctx, u, next, p.SessionID, "password")
+	return s.setPassword(ctx, u, next, p.SessionID, "password", c)
 }
 
 // setPassword ends the sessions first: if the store fails between the two
 // steps the password is unchanged but no stale login survives, which is the
 // safe side.
-func (s *Service) setPassword(ctx context.Context, u store.User, next, keep, reason string) error {
+func (s *Service) setPassword(ctx context.Context, u store.User, next, keep, reason string, c Client) error {
 	hash, err := s.Hasher.Hash(ctx, []byte(next))
 	if err != nil {
 		return s.hashErr(err)
@@ -165,10 +166,14 @@ func (s *Service) setPassword(ctx context.Context, u store.User, next, keep, rea
 	if err != nil {
 		return storeErr(err)
 	}
-	s.ended(ended)
+	s.ended(ended, c)
 	if err := s.Store.SetPasswordHash(ctx, u.ID, hash, now); err != nil {
 		return storeErr(err)
 	}
-	s.Log.Info("password changed", "event", "password.changed", "user_id", u.ID, "sessions_ended", len(ended))
+	actor := ActorUser
+	if reason != "password" {
+		actor = ActorAdmin
+	}
+	s.record(EvPasswordChanged, u.ID, keep, c, map[string]string{"actor": actor, "sessions_ended": strconv.Itoa(len(ended))})
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -24,6 +25,7 @@ type Config struct {
 	RefreshReuseGrace time.Duration
 	Leeway            time.Duration
 	MaxSessions       int
+	MaxSessionsByRole []string // role=N
 	SessionOverflow   string
 	ReauthMaxAge      time.Duration
 	Signup            bool
@@ -50,6 +52,11 @@ type Config struct {
 	RateUserPerMinute float64
 	RateIPBurst       int
 	RateIPPerMinute   float64
+
+	AuditRetention time.Duration
+	Webhook        string
+	WebhookSecret  string
+	WebhookEvents  []string
 
 	SweepInterval   time.Duration
 	InsecureCookies bool
@@ -83,6 +90,7 @@ func Defaults() Config {
 		RateIPBurst:       60,
 		RateIPPerMinute:   60,
 		SweepInterval:     time.Minute,
+		AuditRetention:    720 * time.Hour,
 		LogFormat:         "text",
 		LogLevel:          "info",
 	}
@@ -128,7 +136,7 @@ func (c *Config) Validate() error {
 		{"access-ttl", c.AccessTTL}, {"refresh-ttl", c.RefreshTTL},
 		{"session-lifetime", c.SessionLifetime}, {"idle-timeout", c.IdleTimeout},
 		{"reauth-max-age", c.ReauthMaxAge}, {"jwks-max-age", c.JWKSMaxAge},
-		{"sweep-interval", c.SweepInterval},
+		{"sweep-interval", c.SweepInterval}, {"audit-retention", c.AuditRetention},
 	} {
 		if d.v <= 0 {
 			bad(d.flag, "must be a positive duration, got %s", d.v)
@@ -152,6 +160,17 @@ func (c *Config) Validate() error {
 	case "evict-oldest", "evict-idle", "reject":
 	default:
 		bad("session-overflow", "%q is not one of evict-oldest, evict-idle, reject", c.SessionOverflow)
+	}
+	if _, err := c.RoleLimits(); err != nil {
+		bad("max-sessions-by-role", "%v", err)
+	}
+	if c.Webhook != "" {
+		if u, err := url.Parse(c.Webhook); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("webhook", "%q is not an http(s) URL", c.Webhook)
+		}
+		if len(c.WebhookSecret) < 16 {
+			bad("webhook-secret", "must be set (at least 16 characters) when --webhook is set")
+		}
 	}
 	c.validateCosts(bad)
 	c.validateLists(bad)
@@ -207,4 +226,18 @@ func (c *Config) validateLists(bad func(string, string, ...any)) {
 			bad("trusted-proxies", "%q is not an IP or CIDR", cidr)
 		}
 	}
+}
+
+// RoleLimits parses --max-sessions-by-role (role=N,...).
+func (c *Config) RoleLimits() (map[string]int, error) {
+	out := make(map[string]int, len(c.MaxSessionsByRole))
+	for _, kv := range c.MaxSessionsByRole {
+		role, n, ok := strings.Cut(kv, "=")
+		v, err := strconv.Atoi(n)
+		if !ok || role == "" || err != nil || v < 1 {
+			return nil, fmt.Errorf("%q is not role=N with N ≥ 1", kv)
+		}
+		out[role] = v
+	}
+	return out, nil
 }

@@ -5,7 +5,7 @@ import (
 )
 
 func (s *Server) adminLogout(w http.ResponseWriter, r *http.Request) error {
-	if err := s.svc.ForceLogout(r.Context(), r.PathValue("id")); err != nil {
+	if err := s.svc.ForceLogout(r.Context(), r.PathValue("id"), s.client(r)); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

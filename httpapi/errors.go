@@ -18,6 +18,7 @@ type Error struct {
 	Msg    string
 	Err    error
 	Header http.Header
+	Extra  map[string]any // more fields of the error body (session_limit)
 }
 
 func (e *Error) Error() string {
@@ -39,6 +40,7 @@ var table = []struct {
 }{
 	{authn.ErrInvalidInput, 400, "invalid_request", ""},
 	{authn.ErrInvalidCredentials, 401, "invalid_credentials", "wrong username or password"},
+	{authn.ErrChallenge, 401, "invalid_credentials", ""},
 	{token.ErrExpired, 401, "token_expired", "the access token has expired"},
 	{token.ErrRevoked, 401, "token_revoked", "the access token's session has been revoked"},
 	{token.ErrInvalid, 401, "invalid_token", "the access token is missing or invalid"},
@@ -73,6 +75,10 @@ func toError(err error) *Error {
 		var retry *authn.RetryError
 		if errors.As(err, &retry) {
 			out.Header = http.Header{"Retry-After": {strconv.Itoa(retrySeconds(retry.After))}}
+		}
+		var limit *authn.LimitError
+		if errors.As(err, &limit) {
+			out.Extra = limitBody(limit)
 		}
 		if row.status == 401 && row.code != "invalid_credentials" {
 			out.Header = mergeHeader(out.Header, "WWW-Authenticate", `Bearer error="invalid_token"`)
@@ -112,5 +118,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.Log(r.Context(), level, "request failed", "request_id", requestID(r.Context()),
 			"method", r.Method, "path", r.URL.Path, "status", e.Status, "err", e.Err)
 	}
-	writeJSON(w, e.Status, map[string]string{"error": e.Code, "message": e.Msg})
+	body := map[string]any{"error": e.Code, "message": e.Msg}
+	for k, v := range e.Extra {
+		body[k] = v
+	}
+	writeJSON(w, e.Status, body)
 }

@@ -59,7 +59,7 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) error {
 	if in.RefreshToken == nil {
 		return errorf(http.StatusBadRequest, "invalid_request", "refresh_token: is required")
 	}
-	pair, err := s.svc.Refresh(r.Context(), *in.RefreshToken)
+	pair, err := s.svc.Refresh(r.Context(), *in.RefreshToken, s.client(r))
 	if err != nil {
 		return err
 	}
@@ -122,7 +122,7 @@ func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) error {
 	if id == "" || len(id) > 128 {
 		return errorf(http.StatusNotFound, "not_found", "no such session")
 	}
-	if err := s.svc.EndSession(r.Context(), principal(r), id); err != nil {
+	if err := s.svc.EndSession(r.Context(), principal(r), id, s.client(r)); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -136,7 +136,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in, true); err != nil {
 		return err
 	}
-	if err := s.svc.Logout(r.Context(), principal(r), authn.Scope(in.Scope)); err != nil {
+	if err := s.svc.Logout(r.Context(), principal(r), authn.Scope(in.Scope), s.client(r)); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

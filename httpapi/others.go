@@ -71,7 +71,7 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.svc.RevokeToken(r.Context(), tok); err != nil {
+	if err := s.svc.RevokeToken(r.Context(), tok, s.client(r)); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{})

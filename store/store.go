@@ -18,6 +18,10 @@ type Users interface {
 	SetRoles(ctx context.Context, id string, roles []string, now time.Time) (User, error)
 	// SetPasswordHash replaces the hash only (used for rehash on login).
 	SetPasswordHash(ctx context.Context, id, hash string, now time.Time) error
+	// DeleteUser removes the account; its username becomes free. ErrNotFound
+	// if absent. Sessions are ended separately, first (they may live in
+	// another store).
+	DeleteUser(ctx context.Context, id string) error
 }
 
 // Overflow is the rule applied when a login would exceed the session limit.
@@ -43,6 +47,11 @@ type CreateSession struct {
 	// Revocation template for every session this operation ends: its Until
 	// is copied onto each revocation written.
 	RevokeUntil time.Time
+	// End lists sessions of this user to end first (reason "resolved"), in
+	// the same operation, before the device rule and the limit apply (the
+	// login-challenge flow: "end that one and let me in"). Ids that are not
+	// this user's live sessions are ignored.
+	End []string
 }
 
 // Ended describes a session that an operation ended, and the revocation
@@ -130,11 +139,44 @@ type Sessions interface {
 	// not-before) and returns it with its ID.
 	AddRevocation(ctx context.Context, r Revocation) (Revocation, error)
 	// Sweep deletes sessions dead at now (absolute, idle or refresh expiry),
-	// their refresh tokens, and revocations past Until. It returns how many
-	// rows it removed.
+	// their refresh tokens, revocations past Until and expired challenges.
+	// It returns how many rows it removed.
 	Sweep(ctx context.Context, now time.Time, idle time.Duration) (int, error)
 	// CountSessions counts live rows (for metrics).
 	CountSessions(ctx context.Context) (int, error)
+}
+
+// Challenge is a pending login refused at the session limit: the user
+// proved the password and may finish by ending one of their sessions.
+type Challenge struct {
+	Hash      []byte // SHA-256 of the challenge secret given to the client
+	UserID    string
+	DeviceID  string // the device id presented at login, if any
+	IP        string
+	UserAgent string
+	ExpiresAt time.Time
+}
+
+// Challenges holds login challenges; each is consumed at most once.
+type Challenges interface {
+	AddChallenge(ctx context.Context, c Challenge) error
+	// ConsumeChallenge deletes and returns the challenge with hash, atomically:
+	// of concurrent callers exactly one gets it. ErrNotFound for an unknown,
+	// spent or expired (ExpiresAt not after now) challenge.
+	ConsumeChallenge(ctx context.Context, hash []byte, now time.Time) (Challenge, error)
+}
+
+// Events is the audit trail.
+type Events interface {
+	// AddEvents appends events (a batch, in one transaction). Event.ID is
+	// set by the caller (a UUIDv7, so ids sort by time).
+	AddEvents(ctx context.Context, es []Event) error
+	// UserEvents lists a user's events newest first, with ID less than
+	// before (empty: from the newest), at most limit (limit <= 0 means 100;
+	// a limit above 1000 means 1000).
+	UserEvents(ctx context.Context, userID, before string, limit int) ([]Event, error)
+	// PruneEvents deletes events created before t and returns how many.
+	PruneEvents(ctx context.Context, t time.Time) (int, error)
 }
 
 // Keys holds signing keys.
@@ -163,6 +205,8 @@ type Store interface {
 	Sessions
 	Keys
 	Limits
+	Challenges
+	Events
 	Ping(ctx context.Context) error
 	Close() error
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"github.com/gatehouse/gatehouse/authn"
 	"io"
 	"strings"
 )
@@ -88,7 +89,7 @@ func userCmd(args, env []string, stdin io.Reader, stdout, stderr io.Writer) int 
 		if err != nil {
 			return fail(err)
 		}
-		if err := a.Service.ResetPassword(ctx, u.ID, pw); err != nil {
+		if err := a.Service.ResetPassword(ctx, u.ID, pw, authn.Client{IP: "cli"}); err != nil {
 			return fail(err)
 		}
 		fmt.Fprintf(stdout, "password of %s reset; every session ended\n", u.Username)

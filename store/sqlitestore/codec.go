@@ -119,3 +119,54 @@ func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) 
 	}
 	return out, rows.Err()
 }
+
+// encodeDetail stores an event's detail as a JSON object; nil and empty maps
+// are both "{}".
+func encodeDetail(d map[string]string) (string, error) {
+	if len(d) == 0 {
+		return "{}", nil
+	}
+	b, err := json.Marshal(d)
+	return string(b), err
+}
+
+// decodeDetail returns a non-nil map, empty when the event has no detail.
+func decodeDetail(s string) (map[string]string, error) {
+	d := map[string]string{}
+	if s == "" {
+		return d, nil
+	}
+	err := json.Unmarshal([]byte(s), &d)
+	return d, err
+}
+
+const challengeCols = `hash, user_id, device_id, ip, user_agent, expires_at`
+
+func scanChallenge(sc scanner) (store.Challenge, error) {
+	var (
+		c   store.Challenge
+		exp int64
+	)
+	if err := sc.Scan(&c.Hash, &c.UserID, &c.DeviceID, &c.IP, &c.UserAgent, &exp); err != nil {
+		return store.Challenge{}, err
+	}
+	c.ExpiresAt = fromMicro(exp)
+	return c, nil
+}
+
+const eventCols = `id, user_id, session_id, type, detail, ip, user_agent, created_at`
+
+func scanEvent(sc scanner) (store.Event, error) {
+	var (
+		e       store.Event
+		detail  string
+		created int64
+	)
+	err := sc.Scan(&e.ID, &e.UserID, &e.SessionID, &e.Type, &detail, &e.IP, &e.UserAgent, &created)
+	if err != nil {
+		return store.Event{}, err
+	}
+	e.Detail, err = decodeDetail(detail)
+	e.CreatedAt = fromMicro(created)
+	return e, err
+}

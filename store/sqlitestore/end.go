@@ -121,9 +121,9 @@ func (s *Store) AddRevocation(ctx context.Context, r store.Revocation) (store.Re
 	return out, err
 }
 
-// Sweep implements store.Sessions. It counts the sessions and revocations it
-// removed; refresh tokens go with their sessions, and full rate-limit buckets
-// (equivalent to absent ones) are dropped too, uncounted.
+// Sweep implements store.Sessions. It counts the sessions, revocations and
+// challenges it removed; refresh tokens go with their sessions, and full
+// rate-limit buckets (equivalent to absent ones) are dropped too, uncounted.
 func (s *Store) Sweep(ctx context.Context, now time.Time, idle time.Duration) (int, error) {
 	idleBefore := int64(-1) // no idle expiry: matches nothing (times are >= 0)
 	if idle > 0 {
@@ -141,6 +141,7 @@ func (s *Store) Sweep(ctx context.Context, now time.Time, idle time.Duration) (i
 			{`DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?
 				OR (refresh_expires_at <> 0 AND refresh_expires_at <= ?)`, []any{t, idleBefore, t}, true},
 			{`DELETE FROM revocations WHERE until <= ?`, []any{t}, true},
+			{`DELETE FROM challenges WHERE expires_at <= ?`, []any{t}, true},
 			{`DELETE FROM rate_limits WHERE full_at <= ?`, []any{t}, false},
 		} {
 			res, err := tx.ExecContext(ctx, q.sql, q.args...)

@@ -13,19 +13,26 @@ type ending struct {
 	reason  string
 }
 
-// planCreate decides what CreateSession does to the user's existing sessions:
-// dead ones (past their effective expiry at in.Now) are deleted without a
-// revocation and do not count; the live one on the same device is ended when
-// in.ReplaceDevice (an empty DeviceID names no device); then, if the user
-// would exceed in.MaxSessions, in.Overflow picks the sessions to end or
-// rejects the login with store.ErrSessionLimit.
+// planCreate decides what CreateSession does to the user's existing sessions
+// (existing holds only in.Session.UserID's sessions): dead ones (past their
+// effective expiry at in.Now) are deleted without a revocation and do not
+// count; live ones listed in in.End are ended ("resolved"); the live one on
+// the same device is ended when in.ReplaceDevice (an empty DeviceID names no
+// device); then, if the user would exceed in.MaxSessions, in.Overflow picks
+// the sessions to end or rejects the login with store.ErrSessionLimit.
 func planCreate(existing []store.Session, in store.CreateSession) (dead []store.Session, end []ending, err error) {
 	var live []store.Session
 	device := in.Session.DeviceID
+	resolve := make(map[string]bool, len(in.End))
+	for _, id := range in.End {
+		resolve[id] = true
+	}
 	for _, e := range existing {
 		switch {
 		case !in.Now.Before(e.EffectiveExpiry(in.IdleTimeout)):
 			dead = append(dead, e)
+		case resolve[e.ID]:
+			end = append(end, ending{e, "resolved"})
 		case in.ReplaceDevice && device != "" && e.DeviceID == device:
 			end = append(end, ending{e, "device"})
 		default:

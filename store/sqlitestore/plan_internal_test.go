@@ -20,8 +20,13 @@ func TestQueryPlans(t *testing.T) {
 		`SELECT session_id, gen FROM refresh_tokens WHERE hash = ?`:                                    "PRIMARY KEY",
 		`SELECT hash FROM refresh_tokens WHERE session_id = ? AND gen = ?`:                             "INDEX refresh_tokens_session",
 		`DELETE FROM revocations WHERE until <= ?`:                                                     "INDEX revocations_until",
+		`DELETE FROM challenges WHERE hash = ? RETURNING ` + challengeCols:                             "PRIMARY KEY",
+		`DELETE FROM challenges WHERE expires_at <= ?`:                                                 "INDEX challenges_expires",
+		userEventsQuery:       "INDEX events_user",
+		userEventsBeforeQuery: "INDEX events_user",
+		`DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE created_at < ? LIMIT ?)`: "INDEX events_created",
 	} {
-		rows, err := s.r.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q, "a", "b")
+		rows, err := s.r.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q, "a", "b", "c")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -84,6 +84,65 @@ func TestReopenKeepsDataAndMigratesOnce(t *testing.T) {
 	}
 }
 
+// TestMigratesVersion1 opens a database left at schema version 1 (0001 only,
+// with data) and checks that Open brings it to the newest version, keeping
+// the data.
+func TestMigratesVersion1(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "gatehouse.db")
+	v1, err := os.ReadFile("migrations/0001_init.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`CREATE TABLE schema_version (version INTEGER NOT NULL)`,
+		string(v1),
+		`INSERT INTO schema_version (version) VALUES (1)`,
+		`INSERT INTO users (id, username, username_key, password_hash, roles, created_at, updated_at)
+			VALUES ('u1', 'Alice', 'alice', 'h', '["admin"]', 1, 1)`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			db.Close()
+			t.Fatalf("%.40s: %v", q, err)
+		}
+	}
+	db.Close()
+
+	s := open(t, path)
+	ctx, now := t.Context(), time.Unix(1000, 0)
+	if u, err := s.UserByName(ctx, "alice"); err != nil || u.ID != "u1" || len(u.Roles) != 1 {
+		t.Fatalf("user after migration: %+v, %v", u, err)
+	}
+	c := store.Challenge{Hash: []byte("h"), UserID: "u1", ExpiresAt: now.Add(time.Minute)}
+	if err := s.AddChallenge(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ConsumeChallenge(ctx, c.Hash, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddEvents(ctx, []store.Event{{ID: "e1", UserID: "u1", Type: "t", CreatedAt: now}}); err != nil {
+		t.Fatal(err)
+	}
+	if es, err := s.UserEvents(ctx, "u1", "", 0); err != nil || len(es) != 1 {
+		t.Fatalf("UserEvents after migration: %d events, %v", len(es), err)
+	}
+	db, err = sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var rows, version int
+	if err := db.QueryRow(`SELECT COUNT(*), MAX(version) FROM schema_version`).Scan(&rows, &version); err != nil {
+		t.Fatal(err)
+	}
+	if version < 2 || rows != version {
+		t.Errorf("schema_version: %d rows, version %d; want every version from 1, at least 2", rows, version)
+	}
+}
+
 func TestConcurrentOpensMigrateOnce(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "gatehouse.db")
 	errs := make([]error, 8)
@@ -133,6 +192,16 @@ func TestClosedStoreReturnsErrors(t *testing.T) {
 		"ListKeys":      func() error { _, err := s.ListKeys(ctx); return err },
 		"Secret":        func() error { _, err := s.Secret(ctx, "n", gen); return err },
 		"Take":          func() error { _, _, err := s.Take(ctx, "k", 1, 1, now); return err },
+		"DeleteUser":    func() error { return s.DeleteUser(ctx, "u") },
+		"AddChallenge": func() error {
+			return s.AddChallenge(ctx, store.Challenge{Hash: []byte("h"), UserID: "u", ExpiresAt: now})
+		},
+		"ConsumeChallenge": func() error { _, err := s.ConsumeChallenge(ctx, []byte("h"), now); return err },
+		"AddEvents": func() error {
+			return s.AddEvents(ctx, []store.Event{{ID: "e", UserID: "u", Type: "t", CreatedAt: now}})
+		},
+		"UserEvents":  func() error { _, err := s.UserEvents(ctx, "u", "", 0); return err },
+		"PruneEvents": func() error { _, err := s.PruneEvents(ctx, now); return err },
 	}
 	for name, call := range calls {
 		err := call()

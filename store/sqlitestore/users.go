@@ -75,6 +75,16 @@ func (s *Store) SetPasswordHash(ctx context.Context, id, hash string, now time.T
 	})
 }
 
+// DeleteUser implements store.Users. It removes the users row only: the
+// caller ends the user's sessions first, and the user's events stay in the
+// audit trail until pruned.
+func (s *Store) DeleteUser(ctx context.Context, id string) error {
+	return s.write(ctx, "delete user", func(tx *wtx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id)
+		return mustAffect(res, err)
+	})
+}
+
 // mustAffect turns "no row changed" into store.ErrNotFound.
 func mustAffect(res sql.Result, err error) error {
 	if err != nil {

@@ -175,3 +175,71 @@ var createTests = []test{
 		}
 	}},
 }
+
+// atLimit creates u1's sessions a and b and u2's session x, and returns a
+// CreateSession of u1's session "new" at the limit of 2 with reject.
+func atLimit(t *testing.T, s store.Store) (map[string]store.Session, store.CreateSession) {
+	t.Helper()
+	ss := map[string]store.Session{
+		"a": newSession("a", "u1", "dev-a", at(0)),
+		"b": newSession("b", "u1", "dev-b", at(time.Minute)),
+		"x": newSession("x", "u2", "dev-x", at(2*time.Minute)),
+	}
+	for _, n := range []string{"a", "b", "x"} {
+		mustCreate(t, s, ss[n], n+"/1")
+	}
+	return ss, limited(newSession("new", "u1", "dev-new", at(time.Hour)), "new/1", 2, store.Reject)
+}
+
+var createEndTests = []test{
+	{"end resolves a listed session before the limit", func(t *testing.T, s store.Store) {
+		ss, in := atLimit(t, s)
+		in.End = []string{id("a")}
+		ended, err := s.CreateSession(t.Context(), in)
+		wantErr(t, "CreateSession", err, nil)
+		if len(ended) != 1 {
+			t.Fatalf("ended %v, want [a]", endedIDs(ended))
+		}
+		checkEnded(t, ended[0], ss["a"], "resolved", in.Now, in.RevokeUntil)
+		gone(t, s, "a", "a/1")
+		checkSession(t, "b", mustSession(t, s, "b"), ss["b"])
+		checkSession(t, "x", mustSession(t, s, "x"), ss["x"])
+		checkSession(t, "new", mustSession(t, s, "new"), in.Session)
+		revs, err := s.Revocations(t.Context(), in.Now, 0)
+		wantErr(t, "Revocations", err, nil)
+		if len(revs) != 1 || revString(revs[0]) != revString(ended[0].Revocation) {
+			t.Errorf("Revocations = %+v, want [%s]", revs, revString(ended[0].Revocation))
+		}
+	}},
+	{"end ignores another user's and unknown sessions", func(t *testing.T, s store.Store) {
+		ss, in := atLimit(t, s)
+		in.End = []string{id("x"), id("nope")}
+		ended, err := s.CreateSession(t.Context(), in)
+		wantErr(t, "CreateSession", err, store.ErrSessionLimit)
+		if len(ended) != 0 {
+			t.Errorf("ended %v on reject", endedIDs(ended))
+		}
+		gone(t, s, "new", "new/1")
+		for _, n := range []string{"a", "b", "x"} {
+			checkSession(t, n, mustSession(t, s, n), ss[n])
+		}
+		revs, err := s.Revocations(t.Context(), at(0), 0)
+		wantErr(t, "Revocations", err, nil)
+		if len(revs) != 0 {
+			t.Errorf("reject wrote %d revocations", len(revs))
+		}
+	}},
+	{"end comes before the device rule, once per session", func(t *testing.T, s store.Store) {
+		ss, in := atLimit(t, s)
+		in.Session.DeviceID, in.ReplaceDevice = "dev-a", true
+		in.End = []string{id("a"), id("a")}
+		ended, err := s.CreateSession(t.Context(), in)
+		wantErr(t, "CreateSession", err, nil)
+		if len(ended) != 1 {
+			t.Fatalf("ended %v, want [a] once", endedIDs(ended))
+		}
+		checkEnded(t, ended[0], ss["a"], "resolved", in.Now, in.RevokeUntil)
+		mustSession(t, s, "b")
+		mustSession(t, s, "new")
+	}},
+}

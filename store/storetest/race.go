@@ -182,6 +182,85 @@ var raceTests = []test{
 			t.Errorf("count %d, live %d, ended %d; want live+ended = %d", c, len(live), len(ended), workers/2)
 		}
 	}},
+	{"concurrent creates ending the same session: exactly one succeeds", func(t *testing.T, s store.Store) {
+		a := newSession("a", "u1", "dev-a", at(0))
+		mustCreate(t, s, a, "a/1")
+		mustCreate(t, s, newSession("b", "u1", "dev-b", at(time.Minute)), "b/1")
+		ended, errs := make([][]store.Ended, workers), make([]error, workers)
+		parallel(workers, func(i int) {
+			name := fmt.Sprintf("w%d", i)
+			in := limited(newSession(name, "u1", "dev-"+name, at(time.Hour+time.Duration(i)*time.Second)), name+"/1", 2, store.Reject)
+			in.End = []string{a.ID}
+			ended[i], errs[i] = s.CreateSession(t.Context(), in)
+		})
+		var winners []string
+		for i, err := range errs {
+			name := fmt.Sprintf("w%d", i)
+			switch {
+			case err == nil:
+				winners = append(winners, id(name))
+				if len(ended[i]) != 1 || ended[i][0].Session.ID != a.ID || ended[i][0].Reason != "resolved" ||
+					ended[i][0].Revocation.ID <= 0 {
+					t.Errorf("winner %s ended %+v, want a, resolved, with its revocation", name, ended[i])
+				}
+			case errors.Is(err, store.ErrSessionLimit):
+				if len(ended[i]) != 0 {
+					t.Errorf("rejected %s ended %v", name, endedIDs(ended[i]))
+				}
+				gone(t, s, name, name+"/1")
+			default:
+				t.Errorf("CreateSession(%s): %v", name, err)
+			}
+		}
+		if len(winners) != 1 {
+			t.Fatalf("%d creates succeeded (%v), want exactly 1", len(winners), winners)
+		}
+		live, err := s.UserSessions(t.Context(), id("u1"))
+		wantErr(t, "UserSessions", err, nil)
+		got := sessionIDs(live)
+		slices.Sort(got)
+		want := []string{id("b"), winners[0]}
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("live sessions %v, want b and the winner %v", got, want)
+		}
+		gone(t, s, "a", "a/1")
+		revs, err := s.Revocations(t.Context(), at(0), 0)
+		wantErr(t, "Revocations", err, nil)
+		if len(revs) != 1 || revs[0].SessionID != a.ID {
+			t.Errorf("Revocations = %+v, want one for a", revs)
+		}
+	}},
+	{"concurrent consumes: exactly one gets the challenge", func(t *testing.T, s store.Store) {
+		// Warm up (connections, prepared statements) so that the workers
+		// really overlap, then race over several challenges.
+		mustAddChallenge(t, s, newChallenge("warm-up", at(5*time.Minute)))
+		_, err := s.ConsumeChallenge(t.Context(), hash("challenge:warm-up"), at(time.Minute))
+		wantErr(t, "ConsumeChallenge(warm-up)", err, nil)
+		for round := range 8 {
+			c := newChallenge(fmt.Sprint("c", round), at(5*time.Minute))
+			mustAddChallenge(t, s, c)
+			got, errs := make([]store.Challenge, workers), make([]error, workers)
+			parallel(workers, func(i int) {
+				got[i], errs[i] = s.ConsumeChallenge(t.Context(), c.Hash, at(time.Minute))
+			})
+			n := 0
+			for i, err := range errs {
+				switch {
+				case err == nil:
+					n++
+					if g, w := challengeString(got[i]), challengeString(c); g != w {
+						t.Errorf("round %d, worker %d got\n %s\nwant %s", round, i, g, w)
+					}
+				case !errors.Is(err, store.ErrNotFound):
+					t.Errorf("round %d, worker %d: %v, want ErrNotFound", round, i, err)
+				}
+			}
+			if n != 1 {
+				t.Fatalf("round %d: %d of %d concurrent consumes got the challenge, want 1", round, n, workers)
+			}
+		}
+	}},
 	{"concurrent first secret calls agree", func(t *testing.T, s store.Store) {
 		vals, errs := make([][]byte, workers), make([]error, workers)
 		parallel(workers, func(i int) {

@@ -22,8 +22,11 @@ type test struct {
 //   - a nil and an empty CookieHash are the same (no cookie);
 //   - times round-trip at least to the microsecond; expectations are
 //     truncated to it;
-//   - Sweep counts the session and revocation rows it removed (refresh
-//     tokens, removed with their sessions, are not counted).
+//   - Sweep counts the session, revocation and challenge rows it removed
+//     (refresh tokens, removed with their sessions, are not counted);
+//   - an event without detail may read back with a nil or an empty Detail;
+//   - UserEvents with limit <= 0 returns at most 100 events; any limit is
+//     capped at 1000.
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	groups := []struct {
 		name  string
@@ -31,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	}{
 		{"Users", userTests},
 		{"CreateSession", createTests},
+		{"CreateSessionEnd", createEndTests},
 		{"Sessions", sessionTests},
 		{"RotateRefresh", rotateTests},
 		{"Reauth", reauthTests},
@@ -39,6 +43,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Sweep", sweepTests},
 		{"Keys", keyTests},
 		{"Limits", limitTests},
+		{"Challenges", challengeTests},
+		{"Events", eventTests},
 		{"Race", raceTests},
 	}
 	for _, g := range groups {

@@ -59,4 +59,25 @@ var sweepTests = []test{
 		}
 		mustSession(t, s, "old")
 	}},
+	{"removes expired challenges", func(t *testing.T, s store.Store) {
+		now := at(0)
+		for _, tc := range []struct {
+			name string
+			exp  time.Time
+		}{{"past", now.Add(-time.Minute)}, {"now", now}, {"live", now.Add(time.Minute)}} {
+			mustAddChallenge(t, s, newChallenge(tc.name, tc.exp))
+		}
+		n, err := s.Sweep(t.Context(), now, idle)
+		wantErr(t, "Sweep", err, nil)
+		if n != 2 {
+			t.Errorf("Sweep removed %d rows, want 2 challenges", n)
+		}
+		for _, name := range []string{"past", "now"} {
+			_, err := s.ConsumeChallenge(t.Context(), hash("challenge:"+name), now.Add(-time.Hour))
+			wantErr(t, "ConsumeChallenge("+name+") after Sweep", err, store.ErrNotFound)
+		}
+		if _, err := s.ConsumeChallenge(t.Context(), hash("challenge:live"), now); err != nil {
+			t.Errorf("ConsumeChallenge(live) after Sweep: %v", err)
+		}
+	}},
 }

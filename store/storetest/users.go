@@ -127,6 +127,33 @@ var userTests = []test{
 		wantErr(t, "UserByID", err, nil)
 		checkUser(t, "after SetPasswordHash", got, want)
 	}},
+	{"delete user frees the username", func(t *testing.T, s store.Store) {
+		u := mustUser(t, s, "u1", "Alice", at(0))
+		bob := mustUser(t, s, "u2", "bob", at(time.Second))
+		wantErr(t, "DeleteUser", s.DeleteUser(t.Context(), u.ID), nil)
+		_, err := s.UserByID(t.Context(), u.ID)
+		wantErr(t, "UserByID after DeleteUser", err, store.ErrNotFound)
+		for _, name := range []string{"Alice", "aLICE"} {
+			_, err = s.UserByName(t.Context(), name)
+			wantErr(t, "UserByName("+name+") after DeleteUser", err, store.ErrNotFound)
+		}
+		us, err := s.ListUsers(t.Context(), 0)
+		wantErr(t, "ListUsers", err, nil)
+		if len(us) != 1 || us[0].ID != bob.ID {
+			t.Errorf("ListUsers after DeleteUser: %d users, want only bob", len(us))
+		}
+		again := mustUser(t, s, "u3", "ALICE", at(time.Hour)) // a case variant of the freed name
+		got, err := s.UserByName(t.Context(), "alice")
+		wantErr(t, "UserByName(alice) after re-signup", err, nil)
+		checkUser(t, "UserByName after re-signup", got, again)
+		checkUser(t, "bob after DeleteUser", mustUserByID(t, s, bob.ID), bob)
+	}},
+	{"delete unknown or deleted user is ErrNotFound", func(t *testing.T, s store.Store) {
+		u := mustUser(t, s, "u1", "alice", at(0))
+		wantErr(t, "DeleteUser(unknown)", s.DeleteUser(t.Context(), id("nobody")), store.ErrNotFound)
+		wantErr(t, "DeleteUser", s.DeleteUser(t.Context(), u.ID), nil)
+		wantErr(t, "DeleteUser(again)", s.DeleteUser(t.Context(), u.ID), store.ErrNotFound)
+	}},
 	{"odd unicode usernames round-trip byte-exact", func(t *testing.T, s store.Store) {
 		names := []string{
 			"Zoë", "Jose\u0301", "José", "日本語ユーザー", "🦊\u200d🔥", "\u200bzero width",
@@ -146,4 +173,13 @@ var userTests = []test{
 			}
 		}
 	}},
+}
+
+func mustUserByID(t *testing.T, s store.Store, userID string) store.User {
+	t.Helper()
+	u, err := s.UserByID(t.Context(), userID)
+	if err != nil {
+		t.Fatalf("UserByID(%s): %v", userID, err)
+	}
+	return u
 }

@@ -1,0 +1,171 @@
+// Command loadgen measures a Gatehouse server on this machine and the
+// references it is compared with (docs/benchmarks.md). It only ever talks to
+// loopback addresses, and every load mode stops by itself after -d or -n.
+//
+// Usage:
+//
+//	loadgen verify    -url http://127.0.0.1:8080 [-target URL] -c 32 -d 10s
+//	loadgen refresh   -url http://127.0.0.1:8080 -c 64 -d 10s
+//	loadgen login     -url http://127.0.0.1:8080 -c 8 -n 400 [-pid PID]
+//	loadgen refserver -addr 127.0.0.1:9090 -jwks http://127.0.0.1:8080/.well-known/jwks.json
+//	loadgen ceiling   -d 10s [-m 19456 -t 2 -p 1]
+//
+// verify logs in once and sends GET /v1/verify with that access token;
+// -target points the same load (and the same token) at another server, such
+// as refserver. refresh gives each worker its own session and always
+// presents the refresh token of its previous answer. login signs up -users
+// accounts, then logs them in over and over. refserver is the reference for
+// verify: golang-jwt's ParseWithClaims behind net/http with the server's
+// published Ed25519 keys, nothing else. ceiling times argon2id with the given
+// parameters on -c goroutines (default: one per CPU), the upper bound for
+// login throughput.
+//
+// Load modes print requests per second, latency percentiles, answers by
+// status and, with -pid, the server's CPU time and memory (VmRSS sampled,
+// VmHWM) over the run. Run the server with --rate-user-burst 0 --rate-ip-burst 0
+// so rate limits do not answer instead of the code being measured.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"runtime"
+	"time"
+)
+
+const usage = `usage: loadgen verify|refresh|login|refserver|ceiling [flags]
+       loadgen <mode> -h   lists the mode's flags`
+
+// opts are the flags shared by the load modes.
+type opts struct {
+	url      string        // Gatehouse base URL
+	target   string        // verify: URL under load (default url + /v1/verify)
+	workers  int           // concurrent workers, one keep-alive connection each
+	duration time.Duration // measured time (when n == 0)
+	warmup   time.Duration // untimed load before the measured time
+	n        int64         // total requests instead of a duration
+	timeout  time.Duration // per request
+	pid      int           // server process to watch (0: none)
+	users    int           // login: accounts to log in as
+	prefix   string        // usernames: prefix + number
+	password string
+}
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, usage)
+		os.Exit(2)
+	}
+	mode, args := os.Args[1], os.Args[2:]
+	var err error
+	switch mode {
+	case "verify", "refresh", "login":
+		err = load(mode, args)
+	case "refserver":
+		err = refserver(args)
+	case "ceiling":
+		err = ceiling(args)
+	default:
+		fmt.Fprintln(os.Stderr, usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadgen:", err)
+		os.Exit(1)
+	}
+}
+
+func load(mode string, args []string) error {
+	var o opts
+	fs := flag.NewFlagSet(mode, flag.ExitOnError)
+	fs.StringVar(&o.url, "url", "http://127.0.0.1:8080", "Gatehouse base URL (loopback only)")
+	fs.StringVar(&o.target, "target", "", "verify: URL to load instead of <url>/v1/verify (loopback only)")
+	fs.IntVar(&o.workers, "c", 32, "concurrent workers (one keep-alive connection each)")
+	fs.DurationVar(&o.duration, "d", 10*time.Second, "measured duration (ignored with -n)")
+	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "untimed load before -d starts (ignored with -n)")
+	fs.Int64Var(&o.n, "n", 0, "total requests instead of -d (all of them measured)")
+	fs.DurationVar(&o.timeout, "timeout", 2*time.Minute, "per-request timeout")
+	fs.IntVar(&o.pid, "pid", 0, "server PID: report its CPU time and VmRSS/VmHWM")
+	fs.IntVar(&o.users, "users", 16, "login: number of accounts")
+	fs.StringVar(&o.prefix, "prefix", "bench", "username prefix")
+	fs.StringVar(&o.password, "password", "correct horse battery staple", "password of the accounts")
+	fs.Parse(args)
+	if o.workers < 1 || o.duration <= 0 || o.n < 0 || o.users < 1 {
+		return fmt.Errorf("-c, -d and -users must be positive, -n not negative")
+	}
+	if o.target == "" {
+		o.target = o.url + "/v1/verify"
+	}
+	for _, u := range []string{o.url, o.target} {
+		if err := loopbackURL(u); err != nil {
+			return err
+		}
+	}
+	c := newClient(o.workers, o.timeout)
+	var mk func(int) (op, error)
+	var err error
+	switch mode {
+	case "verify":
+		mk, err = verifyOps(c, o)
+	case "refresh":
+		mk, err = refreshOps(c, o)
+	case "login":
+		mk, err = loginOps(c, o)
+	}
+	if err != nil {
+		return err
+	}
+	rep, err := run(o, mk)
+	if err != nil {
+		return err
+	}
+	rep.print(os.Stdout, mode, o)
+	return nil
+}
+
+// newClient keeps one idle connection per worker, so every request after
+// the first reuses a connection instead of paying for a handshake.
+func newClient(workers int, timeout time.Duration) *http.Client {
+	return &http.Client{
+		Timeout: timeout,
+		Transport: &http.Transport{
+			Proxy:               nil,
+			DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			MaxIdleConns:        workers,
+			MaxIdleConnsPerHost: workers,
+			IdleConnTimeout:     time.Minute,
+			DisableCompression:  true,
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// loopbackURL refuses anything but http(s) to a loopback address: this tool
+// generates load and must not be pointed at someone else's server. Names
+// other than localhost are refused rather than resolved.
+func loopbackURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return err
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("%s: only http and https URLs", raw)
+	}
+	return loopbackHost(u.Hostname(), raw)
+}
+
+func loopbackHost(host, what string) error {
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("%s: refusing a non-loopback address (%q)", what, host)
+}
+
+func cpus() int { return runtime.NumCPU() }
