@@ -50,16 +50,16 @@ type Rates struct {
 
 // Deps are the parts a Service is built from.
 type Deps struct {
-	Store    store.Store
-	Hasher   *password.Hasher
-	Keys     *keys.Manager
-	Revoked  *revoke.Set
-	Metrics  *metrics.Metrics
-	Log      *slog.Logger
-	Now      func() time.Time
-	Policy   Policy
-	Secret   []byte // derives refresh successors; from store.Keys.Secret
-	Audit    Recorder
+	Store   store.Store
+	Hasher  *password.Hasher
+	Keys    *keys.Manager
+	Revoked *revoke.Set
+	Metrics *metrics.Metrics
+	Log     *slog.Logger
+	Now     func() time.Time
+	Policy  Policy
+	Secret  []byte // derives refresh successors; from store.Keys.Secret
+	Audit   Recorder
 }
 
 // Service runs the use cases.
