@@ -32,7 +32,7 @@ const pw = "correct horse battery"
 var cli = authn.Client{IP: "192.0.2.1", UserAgent: "test"}
 
 // service is a real Service on SQLite in a temp dir with an injected clock.
-func service(t *testing.T, mutate func(*config.Config)) (*authn.Service, *clock) {
+func service(t testing.TB, mutate func(*config.Config)) (*authn.Service, *clock) {
 	t.Helper()
 	c := config.Defaults()
 	c.DataDir = t.TempDir()

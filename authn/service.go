@@ -101,13 +101,25 @@ func (s *Service) revokeUntil(now time.Time) time.Time {
 }
 
 // ended writes revocations through to the local set, counts them and
-// records them in the audit trail.
+// records them in the audit trail. Bulk endings (logout everywhere) take
+// the set's lock once.
 func (s *Service) ended(es []store.Ended, c Client) {
+	if len(es) == 0 {
+		return
+	}
+	revs := make([]store.Revocation, len(es))
+	for i, e := range es {
+		revs[i] = e.Revocation
+	}
+	s.Revoked.AddAll(revs)
+	counts := map[string]float64{}
 	for _, e := range es {
-		s.Revoked.Add(e.Revocation)
-		s.Metrics.Evictions.WithLabelValues(e.Reason).Inc()
+		counts[e.Reason]++
 		typ, detail := endedEvent(e.Reason)
 		s.record(typ, e.Session.UserID, e.Session.ID, c, detail)
+	}
+	for reason, n := range counts {
+		s.Metrics.Evictions.WithLabelValues(reason).Add(n)
 	}
 }
 

@@ -48,15 +48,22 @@ func (s *Set) Revoked(sid, sub string, iat time.Time) bool {
 
 // Add records r. Adding the same revocation twice is harmless; a later
 // not-before for a user replaces an earlier one.
-func (s *Set) Add(r store.Revocation) {
+func (s *Set) Add(r store.Revocation) { s.AddAll([]store.Revocation{r}) }
+
+// AddAll records many revocations under one lock (a logout everywhere).
+func (s *Set) AddAll(rs []store.Revocation) {
 	s.mu.Lock()
-	s.add(r)
+	for _, r := range rs {
+		s.add(r)
+	}
 	subs := s.snapshotSubs()
 	s.mu.Unlock()
 	for _, c := range subs {
-		select {
-		case c <- r:
-		default: // a slow subscriber must not block revocation; it resyncs by id
+		for _, r := range rs {
+			select {
+			case c <- r:
+			default: // a slow subscriber must not block revocation; it resyncs by id
+			}
 		}
 	}
 }

@@ -70,11 +70,27 @@ func (s *Store) EndSessions(ctx context.Context, userID string, ids []string, re
 	return ended, nil
 }
 
-// EndUserSessions implements store.Sessions.
+// EndUserSessions implements store.Sessions. It is set-based — one insert
+// of every revocation, one delete of every session — so "log out
+// everywhere" for a user with a thousand sessions stays a few statements.
 func (s *Store) EndUserSessions(ctx context.Context, userID, keep, reason string, now, revokeUntil time.Time) ([]store.Ended, error) {
 	var ended []store.Ended
 	err := s.write(ctx, "end user sessions", func(tx *wtx) error {
-		rows, err := tx.QueryContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND id <> ?
+		rows, err := tx.QueryContext(ctx, `INSERT INTO revocations (session_id, user_id, not_before, until, created_at)
+			SELECT id, user_id, 0, ?, ? FROM sessions WHERE user_id = ? AND id <> ? ORDER BY created_at, id
+			RETURNING `+revocationCols, micro(revokeUntil), micro(now), userID, keep)
+		if err != nil {
+			return err
+		}
+		revs, err := collect(rows, scanRevocation)
+		if err != nil {
+			return err
+		}
+		bySession := make(map[string]store.Revocation, len(revs))
+		for _, r := range revs {
+			bySession[r.SessionID] = r
+		}
+		rows, err = tx.QueryContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND id <> ?
 			RETURNING `+sessionCols, userID, keep)
 		if err != nil {
 			return err
@@ -85,11 +101,7 @@ func (s *Store) EndUserSessions(ctx context.Context, userID, keep, reason string
 		}
 		ended = make([]store.Ended, 0, len(gone))
 		for _, sess := range gone {
-			en, err := revokeEnded(ctx, tx, sess, reason, now, revokeUntil)
-			if err != nil {
-				return err
-			}
-			ended = append(ended, en)
+			ended = append(ended, store.Ended{Session: sess, Revocation: bySession[sess.ID], Reason: reason})
 		}
 		return nil
 	})

@@ -191,6 +191,10 @@ func (r report) print(w io.Writer, mode string, o opts) {
 		}
 		fmt.Fprintf(w, "server cpu %.2fs (%.2f cores, %.0f µs/request)  VmRSS max sampled %s  VmHWM %s\n",
 			r.proc.cpu.Seconds(), r.proc.cpu.Seconds()/secs, per, mib(r.proc.rss), mib(r.proc.hwm))
+		// Neither loadgen nor the server: other processes (or kernel work
+		// not charged to either). A large figure means a noisy run.
+		others := (r.machineCPU - r.selfCPU - r.proc.cpu).Seconds() / secs
+		fmt.Fprintf(w, "others %.2f cores\n", others)
 	}
 }
 
