@@ -133,6 +133,12 @@ func (a *App) gauges() {
 	a.Metrics.Gauge("gatehouse_revocations", "Entries in the local revocation set.", func() float64 { return float64(a.Revoked.Len()) })
 	a.Metrics.Gauge("gatehouse_hash_queue_depth", "Password hashes waiting for a slot.", func() float64 { return float64(a.Hasher.QueueDepth()) })
 	a.Metrics.Gauge("gatehouse_hash_in_flight", "Password hashes running now.", func() float64 { return float64(a.Hasher.InFlight()) })
+	a.Metrics.Gauge("gatehouse_audit_pending", "Audit events waiting to be written.", func() float64 { return float64(a.Audit.Pending()) })
+	a.Metrics.Gauge("gatehouse_audit_dropped", "Audit events dropped because the queue was full (store down too long).", func() float64 { return float64(a.Audit.Dropped()) })
+	if a.Webhook != nil {
+		a.Metrics.Gauge("gatehouse_webhook_delivered", "Webhook events delivered.", func() float64 { return float64(a.Webhook.Delivered()) })
+		a.Metrics.Gauge("gatehouse_webhook_dropped", "Webhook events given up on (queue full, permanent failure or attempts exhausted).", func() float64 { return float64(a.Webhook.Dropped()) })
+	}
 	a.Metrics.Gauge("gatehouse_sessions", "Session rows in the store (live or awaiting the sweeper).", func() float64 {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/config"
@@ -144,4 +145,38 @@ func TestBadInput(t *testing.T) {
 	if got := e.do("GET", "/v1/me", "", nil, "Authorization", "Basic Zm9vOmJhcg=="); got.status != 401 {
 		t.Errorf("basic auth → %d", got.status)
 	}
+}
+
+// TestHasherOverflowAnswers503WithRetryAfter: with one hashing slot and no
+// queue, logins arriving while a hash runs are turned away, not queued
+// without bound.
+func TestHasherOverflowAnswers503WithRetryAfter(t *testing.T) {
+	t.Parallel()
+	e := start(t, func(c *config.Config) { c.HashConcurrency, c.HashQueue, c.Argon2Memory = 1, 0, 8*1024 })
+	e.signup("busy", "correct horse battery")
+	for round := 0; round < 20; round++ {
+		var wg sync.WaitGroup
+		got := make([]resp, 8)
+		for i := range got {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				got[i] = e.do("POST", "/v1/login", "", map[string]string{"username": "busy", "password": "correct horse battery"})
+			}(i)
+		}
+		wg.Wait()
+		for _, r := range got {
+			if r.status == 503 {
+				expect(t, r, 503, "unavailable")
+				if r.header.Get("Retry-After") == "" {
+					t.Fatal("503 without Retry-After")
+				}
+				return
+			}
+			if r.status != 200 {
+				t.Fatalf("unexpected %d %s", r.status, r.body)
+			}
+		}
+	}
+	t.Fatal("160 overlapping logins on one hashing slot never got 503")
 }

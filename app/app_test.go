@@ -1,0 +1,78 @@
+package app
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse/authn"
+	"github.com/gatehouse/gatehouse/config"
+)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// TestSweeperKeepsTheStoreBounded: expired sessions, their refresh records,
+// dead revocations and old audit events are deleted by the background
+// sweep, so the database does not grow without bound.
+func TestSweeperKeepsTheStoreBounded(t *testing.T) {
+	c := config.Defaults()
+	c.DataDir = t.TempDir()
+	c.Argon2Memory, c.Argon2Time = 64, 1
+	c.SessionLifetime, c.IdleTimeout, c.AuditRetention = time.Hour, time.Hour, 2*time.Hour
+	clk := &clock{t: time.Date(2032, 1, 1, 0, 0, 0, 0, time.UTC)}
+	a, err := Open(context.Background(), c, slog.New(slog.NewTextHandler(io.Discard, nil)), clk.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ctx := context.Background()
+	if _, err := a.Service.CreateUser(ctx, "sweep", "correct horse battery", nil); err != nil {
+		t.Fatal(err)
+	}
+	cl := authn.Client{IP: "192.0.2.9"}
+	var pairs []authn.TokenPair
+	for i := 0; i < 3; i++ {
+		p, err := a.Service.Login(ctx, authn.LoginInput{Username: "sweep", Password: "correct horse battery", Client: cl})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pairs = append(pairs, p)
+	}
+	pr, _ := a.Service.Authenticate(pairs[0].AccessToken)
+	if err := a.Service.Logout(ctx, pr, authn.ScopeLocal, cl); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := a.Store.CountSessions(ctx); n != 2 {
+		t.Fatalf("%d sessions before the sweep", n)
+	}
+	a.Audit.Flush(ctx)
+	clk.Add(3 * time.Hour) // past lifetime, revocation lifetime and audit retention
+	a.sweep(ctx)
+	a.syncRevocations(ctx)
+	if n, _ := a.Store.CountSessions(ctx); n != 0 {
+		t.Fatalf("%d sessions after the sweep", n)
+	}
+	if rs, _ := a.Store.Revocations(ctx, clk.Now().Add(-24*time.Hour), 0); len(rs) != 0 {
+		t.Fatalf("%d revocations left", len(rs))
+	}
+	if a.Revoked.Len() != 0 {
+		t.Fatalf("revocation set holds %d dead entries", a.Revoked.Len())
+	}
+	u, _ := a.Service.UserByName(ctx, "sweep")
+	if evs, _ := a.Store.UserEvents(ctx, u.ID, "", 100); len(evs) != 0 {
+		t.Fatalf("%d audit events past retention", len(evs))
+	}
+}
