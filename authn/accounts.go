@@ -24,10 +24,11 @@ func (s *Service) Signup(ctx context.Context, username, pw string, c Client) (st
 	if err := errors.Join(checkUsername(username), checkPassword("password", pw)); err != nil {
 		return store.User{}, err
 	}
-	if err := s.limit(ctx, "signup", "", c.IP); err != nil {
+	if err := s.allow(ctx, "signup", "", c.IP); err != nil {
 		return store.User{}, err
 	}
 	u, err := s.createUser(ctx, username, pw, nil)
+	s.chargeIf(ctx, err, "signup", "", c.IP, ErrUserExists) // probing for taken names
 	result := "ok"
 	switch {
 	case errors.Is(err, ErrUserExists):
@@ -159,10 +160,11 @@ func (s *Service) login(ctx context.Context, in LoginInput) (TokenPair, error) {
 	if err := errors.Join(checkLoginUsername(in.Username), checkPresentedPassword("password", in.Password)); err != nil {
 		return TokenPair{}, err
 	}
-	if err := s.limit(ctx, "login", in.Username, in.Client.IP); err != nil {
+	if err := s.allow(ctx, "login", in.Username, in.Client.IP); err != nil {
 		return TokenPair{}, err
 	}
 	u, err := s.checkCredentials(ctx, in.Username, in.Password)
+	s.chargeIf(ctx, err, "login", in.Username, in.Client.IP, ErrInvalidCredentials)
 	if errors.Is(err, ErrInvalidCredentials) && u.ID != "" {
 		s.record(EvLoginFailed, u.ID, "", in.Client, nil)
 	}

@@ -103,7 +103,7 @@ func (s *Service) Reauth(ctx context.Context, p *Principal, pw string, c Client)
 	if err := checkPresentedPassword("password", pw); err != nil {
 		return TokenPair{}, err
 	}
-	if err := s.limit(ctx, "reauth", p.UserID, c.IP); err != nil {
+	if err := s.allow(ctx, "reauth", p.UserID, c.IP); err != nil {
 		return TokenPair{}, err
 	}
 	u, err := s.Store.UserByID(ctx, p.UserID)
@@ -114,6 +114,7 @@ func (s *Service) Reauth(ctx context.Context, p *Principal, pw string, c Client)
 		return TokenPair{}, storeErr(err)
 	}
 	if u, err = s.checkUserPassword(ctx, u, pw); err != nil {
+		s.chargeIf(ctx, err, "reauth", p.UserID, c.IP, ErrInvalidCredentials)
 		return TokenPair{}, err
 	}
 	refresh, err := newRefresh()

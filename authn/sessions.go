@@ -140,7 +140,7 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, nex
 	if err := s.requireFresh(p); err != nil {
 		return err
 	}
-	if err := s.limit(ctx, "password", p.UserID, c.IP); err != nil {
+	if err := s.allow(ctx, "password", p.UserID, c.IP); err != nil {
 		return err
 	}
 	u, err := s.Store.UserByID(ctx, p.UserID)
@@ -148,6 +148,7 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, nex
 		return notFoundOr(err, ErrForbidden)
 	}
 	if _, err := s.checkUserPassword(ctx, u, current); err != nil {
+		s.chargeIf(ctx, err, "password", p.UserID, c.IP, ErrInvalidCredentials)
 		return err
 	}
 	return s.setPassword(ctx, u, next, p.SessionID, "password", c)

@@ -275,8 +275,11 @@ func TestRestartLosesNothing(t *testing.T) {
 
 func TestRateLimitStopsPasswordFlood(t *testing.T) {
 	t.Parallel()
-	e := start(t, func(c *config.Config) { c.RateUserBurst = 10; c.RateIPBurst = 1000 })
+	e := start(t, nil) // the defaults: 10 failures per username, 60 per IP
 	e.signup("quinn", "correct horse battery")
+	for i := 0; i < 25; i++ { // correct logins are never charged
+		e.login("quinn", "correct horse battery")
+	}
 	limited := 0
 	for i := 0; i < 30; i++ {
 		r := e.do("POST", "/v1/login", "", map[string]string{"username": "quinn", "password": fmt.Sprintf("guess-%d-xx", i)})
@@ -291,4 +294,21 @@ func TestRateLimitStopsPasswordFlood(t *testing.T) {
 	if limited < 15 {
 		t.Fatalf("only %d of 30 guesses limited", limited)
 	}
+}
+
+func TestRateLimitPerIPAcrossUsernames(t *testing.T) {
+	t.Parallel()
+	e := start(t, func(c *config.Config) { c.RateIPBurst = 5; c.RateIPPerMinute = 1 })
+	limited := 0
+	for i := 0; i < 12; i++ {
+		r := e.do("POST", "/v1/login", "", map[string]string{"username": fmt.Sprintf("nobody-%d", i), "password": "guess guess"})
+		if r.status == 429 {
+			limited++
+		}
+	}
+	if limited != 7 {
+		t.Fatalf("%d of 12 spread guesses limited, want 7 after a burst of 5", limited)
+	}
+	e.clock.Add(time.Minute) // one token back
+	expect(t, e.do("POST", "/v1/login", "", map[string]string{"username": "x-y-z", "password": "guess guess"}), 401, "invalid_credentials")
 }

@@ -47,8 +47,6 @@ func testConfig(t *testing.T) config.Config {
 	c.Argon2Time = 1
 	c.AdminToken = adminToken
 	c.Issuer = "http://gatehouse.test"
-	c.RateUserBurst = 1000
-	c.RateIPBurst = 1000
 	return c
 }
 

@@ -197,6 +197,9 @@ type Limits interface {
 	// per second). It returns whether it was allowed and, if not, how long
 	// until a token is available.
 	Take(ctx context.Context, key string, rate float64, burst int, now time.Time) (bool, time.Duration, error)
+	// Peek reports what Take would answer, without taking or writing
+	// anything (check a bucket before the work; charge it only on failure).
+	Peek(ctx context.Context, key string, rate float64, burst int, now time.Time) (bool, time.Duration, error)
 }
 
 // Store is everything a Gatehouse node needs.

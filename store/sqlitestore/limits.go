@@ -42,6 +42,21 @@ func (b bucket) fullAt(rate float64, burst int) time.Time {
 	return b.at.Add(time.Duration(math.Ceil((float64(burst) - b.tokens) / rate * float64(time.Second))))
 }
 
+// Peek implements store.Limits: a read, no write.
+func (s *Store) Peek(ctx context.Context, key string, rate float64, burst int, now time.Time) (bool, time.Duration, error) {
+	b := bucket{tokens: float64(burst), at: now}
+	var at int64
+	err := s.rd.QueryRowContext(ctx, `SELECT tokens, updated_at FROM rate_limits WHERE key = ?`, key).Scan(&b.tokens, &at)
+	switch {
+	case err == nil:
+		b.at = fromMicro(at)
+	case !errors.Is(err, sql.ErrNoRows):
+		return false, 0, wrap("peek", err)
+	}
+	_, ok, wait := b.take(rate, burst, now)
+	return ok, wait, nil
+}
+
 // Take implements store.Limits. A missing bucket is full; a denied Take
 // writes nothing.
 func (s *Store) Take(ctx context.Context, key string, rate float64, burst int, now time.Time) (bool, time.Duration, error) {

@@ -51,6 +51,23 @@ var limitTests = []test{
 			t.Errorf("after an hour: %d of 5 allowed, want the burst of 3", n)
 		}
 	}},
+	{"peek answers like take but takes nothing", func(t *testing.T, s store.Store) {
+		for i := 0; i < 5; i++ {
+			if ok, _, err := s.Peek(t.Context(), "p", 2, 3, at(0)); !ok || err != nil {
+				t.Fatalf("peek %d on a full bucket: %v %v", i, ok, err)
+			}
+		}
+		if n, _ := takeN(t, s, "p", 3, at(0)); n != 3 {
+			t.Fatalf("peeks consumed tokens: %d of 3 taken", n)
+		}
+		ok, retry, err := s.Peek(t.Context(), "p", 2, 3, at(0))
+		if ok || err != nil || !near(retry, 500*time.Millisecond) {
+			t.Errorf("peek on an empty bucket: %v %v %v; want denied, 500ms", ok, retry, err)
+		}
+		if ok, _, _ := s.Peek(t.Context(), "p", 2, 3, at(500*time.Millisecond)); !ok {
+			t.Error("peek does not see the refill")
+		}
+	}},
 	{"keys are independent", func(t *testing.T, s store.Store) {
 		takeN(t, s, "a", 3, at(0))
 		if n, _ := takeN(t, s, "b", 3, at(0)); n != 3 {
