@@ -4,35 +4,20 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gatehouse/gatehouse/authn"
-	"github.com/gatehouse/gatehouse/config"
+	"github.com/gatehouse/gatehouse/internal/testenv"
 )
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // TestSweeperKeepsTheStoreBounded: expired sessions, their refresh records,
 // dead revocations and old audit events are deleted by the background
 // sweep, so the database does not grow without bound.
 func TestSweeperKeepsTheStoreBounded(t *testing.T) {
-	c := config.Defaults()
-	c.DataDir = t.TempDir()
-	c.Argon2Memory, c.Argon2Time = 64, 1
+	c := testenv.Config(t)
 	c.SessionLifetime, c.IdleTimeout, c.AuditRetention = time.Hour, time.Hour, 2*time.Hour
-	clk := &clock{t: time.Date(2032, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clk := testenv.NewClock(time.Date(2032, 1, 1, 0, 0, 0, 0, time.UTC))
 	a, err := Open(context.Background(), c, slog.New(slog.NewTextHandler(io.Discard, nil)), clk.Now)
 	if err != nil {
 		t.Fatal(err)

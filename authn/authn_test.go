@@ -5,38 +5,24 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gatehouse/gatehouse/app"
 	"github.com/gatehouse/gatehouse/authn"
 	"github.com/gatehouse/gatehouse/config"
+	"github.com/gatehouse/gatehouse/internal/testenv"
 	"github.com/gatehouse/gatehouse/token"
 )
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 const pw = "correct horse battery"
 
 var cli = authn.Client{IP: "192.0.2.1", UserAgent: "test"}
 
 // service is a real Service on SQLite in a temp dir with an injected clock.
-func service(t testing.TB, mutate func(*config.Config)) (*authn.Service, *clock) {
+func service(t testing.TB, mutate func(*config.Config)) (*authn.Service, *testenv.Clock) {
 	t.Helper()
-	c := config.Defaults()
-	c.DataDir = t.TempDir()
-	c.Argon2Memory, c.Argon2Time = 64, 1
+	c := testenv.Config(t)
 	c.RateUserBurst, c.RateIPBurst = 0, 0
 	if mutate != nil {
 		mutate(&c)
@@ -44,7 +30,7 @@ func service(t testing.TB, mutate func(*config.Config)) (*authn.Service, *clock)
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	clk := &clock{t: time.Date(2031, 5, 6, 7, 8, 9, 0, time.UTC)}
+	clk := testenv.NewClock(time.Date(2031, 5, 6, 7, 8, 9, 0, time.UTC))
 	a, err := app.Open(context.Background(), c, slog.New(slog.NewTextHandler(io.Discard, nil)), clk.Now)
 	if err != nil {
 		t.Fatal(err)

@@ -9,42 +9,26 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gatehouse/gatehouse/app"
 	"github.com/gatehouse/gatehouse/config"
+	"github.com/gatehouse/gatehouse/internal/testenv"
 )
-
-// clock is an injected clock tests move by hand; no test sleeps to expire.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 type env struct {
 	t     *testing.T
 	url   string
 	app   *app.App
-	clock *clock
+	clock *testenv.Clock
 	cfg   config.Config
 }
 
 const adminToken = "test-admin-token-0123456789"
 
 func testConfig(t *testing.T) config.Config {
-	c := config.Defaults()
-	c.DataDir = t.TempDir()
-	c.Argon2Memory = 64
-	c.Argon2Time = 1
+	c := testenv.Config(t)
 	c.AdminToken = adminToken
 	c.Issuer = "http://gatehouse.test"
 	return c
@@ -57,10 +41,10 @@ func start(t *testing.T, mutate func(*config.Config)) *env {
 	if mutate != nil {
 		mutate(&c)
 	}
-	return startWith(t, c, &clock{t: time.Now().UTC().Truncate(time.Second)})
+	return startWith(t, c, testenv.NewClock(time.Now().UTC().Truncate(time.Second)))
 }
 
-func startWith(t *testing.T, c config.Config, clk *clock) *env {
+func startWith(t *testing.T, c config.Config, clk *testenv.Clock) *env {
 	t.Helper()
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
