@@ -9,9 +9,19 @@ import (
 	"github.com/gatehouse/gatehouse/store"
 )
 
-// endSession deletes session id (its refresh tokens cascade) and writes its
+// deleteRefreshOf deletes the refresh tokens of every session matching
+// where (a condition on sessions); call it before deleting those sessions.
+func deleteRefreshOf(ctx context.Context, tx *wtx, where string, args ...any) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM refresh_tokens WHERE session_id IN (SELECT id FROM sessions WHERE `+where+`)`, args...)
+	return err
+}
+
+// endSession deletes session id and its refresh tokens and writes its
 // revocation.
 func endSession(ctx context.Context, tx *wtx, id, reason string, now, until time.Time) (store.Ended, error) {
+	if err := deleteRefreshOf(ctx, tx, `id = ?`, id); err != nil {
+		return store.Ended{}, err
+	}
 	sess, err := scanSession(tx.QueryRowContext(ctx, `DELETE FROM sessions WHERE id = ? RETURNING `+sessionCols, id))
 	if err != nil {
 		return store.Ended{}, err
@@ -45,6 +55,9 @@ func (s *Store) EndSessions(ctx context.Context, userID string, ids []string, re
 				continue
 			}
 			seen[id] = true
+			if err := deleteRefreshOf(ctx, tx, `id = ? AND user_id = ?`, id, userID); err != nil {
+				return err
+			}
 			sess, err := scanSession(tx.QueryRowContext(ctx, `DELETE FROM sessions
 				WHERE id = ? AND user_id = ? RETURNING `+sessionCols, id, userID))
 			if errors.Is(err, sql.ErrNoRows) {
@@ -89,6 +102,9 @@ func (s *Store) EndUserSessions(ctx context.Context, userID, keep, reason string
 		bySession := make(map[string]store.Revocation, len(revs))
 		for _, r := range revs {
 			bySession[r.SessionID] = r
+		}
+		if err := deleteRefreshOf(ctx, tx, `user_id = ? AND id <> ?`, userID, keep); err != nil {
+			return err
 		}
 		rows, err = tx.QueryContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND id <> ?
 			RETURNING `+sessionCols, userID, keep)
@@ -145,13 +161,16 @@ func (s *Store) Sweep(ctx context.Context, now time.Time, idle time.Duration) (i
 	var n int64
 	err := s.write(ctx, "sweep", func(tx *wtx) error {
 		n = 0
+		dead := `expires_at <= ? OR last_seen_at <= ? OR (refresh_expires_at <> 0 AND refresh_expires_at <= ?)`
+		if err := deleteRefreshOf(ctx, tx, dead, t, idleBefore, t); err != nil {
+			return err
+		}
 		for _, q := range []struct {
 			sql   string
 			args  []any
 			count bool
 		}{
-			{`DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?
-				OR (refresh_expires_at <> 0 AND refresh_expires_at <= ?)`, []any{t, idleBefore, t}, true},
+			{`DELETE FROM sessions WHERE ` + dead, []any{t, idleBefore, t}, true},
 			{`DELETE FROM revocations WHERE until <= ?`, []any{t}, true},
 			{`DELETE FROM challenges WHERE expires_at <= ?`, []any{t}, true},
 			{`DELETE FROM rate_limits WHERE full_at <= ?`, []any{t}, false},

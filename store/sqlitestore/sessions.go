@@ -33,6 +33,9 @@ func (s *Store) CreateSession(ctx context.Context, in store.CreateSession) ([]st
 			return err
 		}
 		for _, d := range dead {
+			if err := deleteRefreshOf(ctx, tx, `id = ?`, d.ID); err != nil {
+				return err
+			}
 			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, d.ID); err != nil {
 				return err
 			}

@@ -26,10 +26,31 @@ func open(t testing.TB, path string) *sqlitestore.Store {
 	return s
 }
 
+// TestConformance runs the suite; after every subtest it also checks that
+// no refresh token outlived its session (refresh_tokens has no cascade, so
+// every deletion of sessions must take their tokens with it).
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store {
-		return open(t, filepath.Join(t.TempDir(), "gatehouse.db"))
+		path := filepath.Join(t.TempDir(), "gatehouse.db")
+		t.Cleanup(func() { checkNoOrphanRefreshTokens(t, path) })
+		return open(t, path)
 	})
+}
+
+func checkNoOrphanRefreshTokens(t *testing.T, path string) {
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	err = db.QueryRow(`SELECT count(*) FROM refresh_tokens WHERE session_id NOT IN (SELECT id FROM sessions)`).Scan(&n)
+	if err != nil {
+		t.Fatalf("orphan check: %v", err)
+	}
+	if n != 0 {
+		t.Errorf("%d refresh tokens outlived their session", n)
+	}
 }
 
 func TestFileModes(t *testing.T) {
