@@ -115,7 +115,7 @@ func Policy(c config.Config) authn.Policy {
 		AccessTTL: c.AccessTTL, RefreshTTL: c.RefreshTTL, SessionLifetime: c.SessionLifetime,
 		IdleTimeout: c.IdleTimeout, ReuseGrace: c.RefreshReuseGrace, Leeway: c.Leeway,
 		MaxSessions: c.MaxSessions, Overflow: store.Overflow(c.SessionOverflow),
-		ReauthMaxAge: c.ReauthMaxAge, Signup: c.Signup, TouchEvery: time.Minute,
+		ReauthMaxAge: c.ReauthMaxAge, Signup: c.Signup,
 		RoleLimits: roleLimits(c),
 		Rates: authn.Rates{
 			UserBurst: c.RateUserBurst, UserPerMinute: c.RateUserPerMinute,

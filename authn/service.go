@@ -31,9 +31,6 @@ type Policy struct {
 	Overflow        store.Overflow
 	ReauthMaxAge    time.Duration
 	Signup          bool
-	// TouchEvery throttles last-seen writes (at most one per session per
-	// TouchEvery), so busy sessions do not turn every request into a write.
-	TouchEvery time.Duration
 	Rates      Rates
 	// RoleLimits caps sessions per role; a user with several listed roles
 	// gets the smallest. It applies even when MaxSessions is 0.

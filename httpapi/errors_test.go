@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gatehouse/gatehouse/config"
 )
@@ -18,7 +19,7 @@ func TestErrorTable(t *testing.T) {
 	expect(t, e.do("POST", "/v1/logout", victim.Access, nil), 204, "")
 	spent := e.refresh(p.Refresh)
 	expect(t, spent, 200, "")
-	e.clock.Add(11_000_000_000) // 11s: past the reuse grace
+	e.clock.Add(11 * time.Second) // past the reuse grace
 
 	rows := []struct {
 		name   string
@@ -61,8 +62,25 @@ func TestErrorTable(t *testing.T) {
 	}
 	t.Run("token expired", func(t *testing.T) {
 		_, q := e.user("uma")
-		e.clock.Add(16 * 60 * 1_000_000_000)
+		e.clock.Add(16 * time.Minute)
 		expect(t, e.do("GET", "/v1/me", q.Access, nil), 401, "token_expired")
+	})
+	t.Run("session expired", func(t *testing.T) {
+		_, q := e.user("ursa")
+		e.clock.Add(169 * time.Hour) // past the 168h idle timeout
+		expect(t, e.refresh(q.Refresh), 401, "session_expired")
+	})
+	t.Run("reauth required", func(t *testing.T) {
+		_, q := e.user("ulla")
+		e.clock.Add(11 * time.Minute)
+		expect(t, e.do("POST", "/v1/logout", q.Access, map[string]string{"scope": "global"}), 401, "reauth_required")
+	})
+	t.Run("rate limited", func(t *testing.T) {
+		var r resp
+		for i := 0; i < 12; i++ {
+			r = e.do("POST", "/v1/login", "", map[string]string{"username": "rita", "password": "wrong password"})
+		}
+		expect(t, r, 429, "rate_limited")
 	})
 	t.Run("session limit", func(t *testing.T) {
 		e.signup("vera", "correct horse battery")
