@@ -31,7 +31,7 @@ type Policy struct {
 	Overflow        store.Overflow
 	ReauthMaxAge    time.Duration
 	Signup          bool
-	Rates      Rates
+	Rates           Rates
 	// RoleLimits caps sessions per role; a user with several listed roles
 	// gets the smallest. It applies even when MaxSessions is 0.
 	RoleLimits map[string]int
