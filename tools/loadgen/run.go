@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"os"
@@ -39,8 +40,7 @@ type report struct {
 	// machineCPU is the busy time of all CPUs, so what neither loadgen nor
 	// the server used shows up: other processes on a shared machine.
 	machineCPU time.Duration
-	hasProc    bool
-	procNote   string
+	procErr    error // reading /proc/PID failed (the server exited?)
 }
 
 // run sets every worker up (untimed, in parallel), then drives them until
@@ -128,7 +128,7 @@ func run(o opts, mk func(int) (op, error)) (report, error) {
 	r.machineCPU = machineCPU() - machineBefore
 	if o.pid > 0 {
 		after := readProc(o.pid)
-		r.hasProc, r.procNote = after.err == nil && procBefore.err == nil, errNote(procBefore.err, after.err)
+		r.procErr = cmp.Or(procBefore.err, after.err)
 		r.proc = procStats{cpu: after.cpu - procBefore.cpu, rss: sampler(), hwm: after.hwm}
 	}
 	return r, nil
@@ -181,8 +181,8 @@ func (r report) print(w io.Writer, mode string, o opts) {
 	}
 	fmt.Fprintf(w, "machine busy %.2f of %d cores  loadgen %.2f cores\n", r.machineCPU.Seconds()/secs, cpus(), r.selfCPU.Seconds()/secs)
 	if o.pid > 0 {
-		if !r.hasProc {
-			fmt.Fprintf(w, "server pid %d: %s\n", o.pid, r.procNote)
+		if r.procErr != nil {
+			fmt.Fprintf(w, "server pid %d: %v\n", o.pid, r.procErr)
 			return
 		}
 		per := 0.0
@@ -297,13 +297,4 @@ func machineCPU() time.Duration {
 		}
 	}
 	return time.Duration(busy) * 10 * time.Millisecond
-}
-
-func errNote(errs ...error) string {
-	for _, e := range errs {
-		if e != nil {
-			return e.Error()
-		}
-	}
-	return ""
 }
