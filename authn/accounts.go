@@ -24,11 +24,12 @@ func (s *Service) Signup(ctx context.Context, username, pw string, c Client) (st
 	if err := errors.Join(checkUsername(username), checkPassword("password", pw)); err != nil {
 		return store.User{}, err
 	}
-	if err := s.allow(ctx, "signup", "", c.IP); err != nil {
+	// Every signup costs an argon2 hash, taken name or not: each one counts
+	// against the client's address, so signups cannot starve logins.
+	if _, err := s.reserve(ctx, s.ipBuckets("signup", c.IP)); err != nil {
 		return store.User{}, err
 	}
 	u, err := s.createUser(ctx, username, pw, nil)
-	s.chargeIf(ctx, err, "signup", "", c.IP, ErrUserExists) // probing for taken names
 	result := "ok"
 	switch {
 	case errors.Is(err, ErrUserExists):
@@ -76,38 +77,43 @@ func (s *Service) createUser(ctx context.Context, username, pw string, roles []s
 	return u, nil
 }
 
-// checkPassword verifies pw for the named user; unknown users spend the same
-// hashing work and get the same error, so neither answer nor timing tells
-// which usernames exist.
-func (s *Service) checkCredentials(ctx context.Context, username, pw string) (store.User, error) {
-	u, err := s.Store.UserByName(ctx, username)
-	if errors.Is(err, store.ErrNotFound) {
-		if err := s.Hasher.VerifyDummy(ctx, []byte(pw)); err != nil {
-			return store.User{}, s.hashErr(err)
-		}
-		return store.User{}, ErrInvalidCredentials
-	}
+// verifyWithLimit checks pw for u (u.ID empty: no such account, named
+// u.Username) from device, within the rate limits: the buckets are reserved
+// first and given back when the password is right (or the hasher was too
+// busy to tell). Unknown users spend the same hashing work and get the same
+// answer, so neither answer nor timing tells which usernames exist.
+func (s *Service) verifyWithLimit(ctx context.Context, u store.User, device, pw string, c Client) error {
+	release, err := s.reserve(ctx, s.passwordBuckets(u.Username, u.ID, device, c.IP))
 	if err != nil {
-		return store.User{}, storeErr(err)
+		return err
 	}
-	if _, err := s.checkUserPassword(ctx, u, pw); err != nil {
-		return store.User{ID: u.ID}, err // the id only for the audit trail
+	if u.ID == "" {
+		err = ErrInvalidCredentials
+		if herr := s.Hasher.VerifyDummy(ctx, []byte(pw)); herr != nil {
+			err = s.hashErr(herr)
+		}
+	} else {
+		err = s.checkUserPassword(ctx, u, pw)
 	}
-	return u, nil
+	release(err == nil || errors.Is(err, ErrBusy))
+	if errors.Is(err, ErrInvalidCredentials) && u.ID != "" {
+		s.record(EvLoginFailed, u.ID, "", c, nil)
+	}
+	return err
 }
 
-func (s *Service) checkUserPassword(ctx context.Context, u store.User, pw string) (store.User, error) {
+func (s *Service) checkUserPassword(ctx context.Context, u store.User, pw string) error {
 	ok, err := s.Hasher.Verify(ctx, []byte(pw), u.PasswordHash)
 	if err != nil {
-		return store.User{}, s.hashErr(err)
+		return s.hashErr(err)
 	}
 	if !ok {
-		return store.User{}, ErrInvalidCredentials
+		return ErrInvalidCredentials
 	}
 	if s.Hasher.NeedsRehash(u.PasswordHash) {
 		s.rehash(ctx, u, pw)
 	}
-	return u, nil
+	return nil
 }
 
 // rehash upgrades a stored hash to the configured parameters; failure only
@@ -115,9 +121,9 @@ func (s *Service) checkUserPassword(ctx context.Context, u store.User, pw string
 func (s *Service) rehash(ctx context.Context, u store.User, pw string) {
 	hash, err := s.Hasher.Hash(ctx, []byte(pw))
 	if err == nil {
-		err = s.Store.SetPasswordHash(ctx, u.ID, hash, s.Now())
+		err = s.Store.SetPasswordHash(ctx, u.ID, hash, u.CredVersion, s.Now())
 	}
-	if err != nil {
+	if err != nil && !errors.Is(err, store.ErrCredentialChanged) {
 		s.Log.Warn("password rehash failed", "user_id", u.ID, "err", err)
 	}
 }
@@ -160,77 +166,70 @@ func (s *Service) login(ctx context.Context, in LoginInput) (TokenPair, error) {
 	if err := errors.Join(checkLoginUsername(in.Username), checkPresentedPassword("password", in.Password)); err != nil {
 		return TokenPair{}, err
 	}
-	if err := s.allow(ctx, "login", in.Username, in.Client.IP); err != nil {
+	u, err := s.Store.UserByName(ctx, in.Username)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		u = store.User{Username: in.Username}
+	case err != nil:
+		return TokenPair{}, storeErr(err)
+	}
+	if err := s.verifyWithLimit(ctx, u, in.DeviceID, in.Password, in.Client); err != nil {
 		return TokenPair{}, err
 	}
-	u, err := s.checkCredentials(ctx, in.Username, in.Password)
-	s.chargeIf(ctx, err, "login", in.Username, in.Client.IP, ErrInvalidCredentials)
-	if errors.Is(err, ErrInvalidCredentials) && u.ID != "" {
-		s.record(EvLoginFailed, u.ID, "", in.Client, nil)
-	}
-	if err != nil {
-		return TokenPair{}, err
-	}
-	return s.startSession(ctx, u, in, nil)
+	return s.startSession(ctx, u, u.CredVersion, in, nil)
 }
 
 // startSession creates the session (replacing the device's previous one and
-// applying the limit in the same atomic operation) and mints its tokens.
-func (s *Service) startSession(ctx context.Context, u store.User, in LoginInput, end []string) (TokenPair, error) {
+// applying the limit in the same atomic operation, which also checks that
+// the password checked at credVersion is still the user's) and mints its
+// tokens.
+func (s *Service) startSession(ctx context.Context, u store.User, credVersion int64, in LoginInput, end []string) (TokenPair, error) {
 	now := s.Now().UTC()
-	device, replace, err := s.deviceFor(ctx, u.ID, in.DeviceID, now)
-	if err != nil {
-		return TokenPair{}, err
+	// A device id this user was given before is kept (and replaces its live
+	// session, if any); anything else gets a new id bound to the user.
+	device, known := in.DeviceID, s.knownDevice(u.ID, in.DeviceID)
+	if !known {
+		device = s.newDeviceID(u.ID)
 	}
 	sid, err := uuid.NewV7()
 	if err != nil {
 		return TokenPair{}, storeErr(err)
 	}
-	refresh, err := newRefresh()
-	if err != nil {
-		return TokenPair{}, err
+	roles := u.Roles
+	if roles == nil {
+		roles = []string{}
 	}
 	sess := store.Session{
-		ID: sid.String(), UserID: u.ID, DeviceID: device,
+		ID: sid.String(), UserID: u.ID, DeviceID: device, Username: u.Username, Roles: roles,
 		CreatedAt: now, LastSeenAt: now, AuthTime: now, RotatedAt: now, RefreshGen: 1,
 		ExpiresAt:        now.Add(s.Policy.SessionLifetime),
 		RefreshExpiresAt: minTime(now.Add(s.Policy.RefreshTTL), now.Add(s.Policy.SessionLifetime)),
 		IP:               clip(in.Client.IP, 64), UserAgent: clip(in.Client.UserAgent, maxUserAgent),
 		CookieHash: in.CookieHash,
 	}
+	refresh, err := s.newRefresh(sess, 1)
+	if err != nil {
+		return TokenPair{}, err
+	}
+	sess.RefreshHash = hashRefresh(refresh)
 	ended, err := s.Store.CreateSession(ctx, store.CreateSession{
-		Session: sess, RefreshHash: hashRefresh(refresh), ReplaceDevice: replace,
+		Session: sess, CredVersion: credVersion, ReplaceDevice: known,
 		MaxSessions: s.maxSessions(u), Overflow: s.Policy.Overflow, IdleTimeout: s.Policy.IdleTimeout,
 		Now: now, RevokeUntil: s.revokeUntil(now), End: end,
 	})
-	if errors.Is(err, store.ErrSessionLimit) {
+	switch {
+	case errors.Is(err, store.ErrSessionLimit):
 		return TokenPair{}, s.limitReached(ctx, u, in)
-	}
-	if err != nil {
+	case errors.Is(err, store.ErrCredentialChanged):
+		// The password changed (or the account went) while this login
+		// checked the old one: it must not outlive the change.
+		return TokenPair{}, ErrInvalidCredentials
+	case err != nil:
 		return TokenPair{}, storeErr(err)
 	}
 	s.ended(ended, in.Client)
-	s.record(EvSessionCreated, u.ID, sess.ID, in.Client, map[string]string{"device_id": device, "new_device": boolString(!replace)})
-	return s.pair(u, sess, refresh, now)
-}
-
-// deviceFor keeps a presented device id only if this user has a live session
-// on it; any other id (another user's, unknown, malformed) is replaced by a
-// new one, so a device id never affects anyone else.
-func (s *Service) deviceFor(ctx context.Context, userID, presented string, now time.Time) (string, bool, error) {
-	if !validDeviceID(presented) {
-		return newDeviceID(), false, nil
-	}
-	sessions, err := s.Store.UserSessions(ctx, userID)
-	if err != nil {
-		return "", false, storeErr(err)
-	}
-	for _, x := range sessions {
-		if x.DeviceID == presented && !x.ExpiredAt(now, s.Policy.IdleTimeout) {
-			return presented, true, nil
-		}
-	}
-	return newDeviceID(), false, nil
+	s.record(EvSessionCreated, u.ID, sess.ID, in.Client, map[string]string{"device_id": device, "new_device": boolString(!known)})
+	return s.pair(sess, refresh, now)
 }
 
 func minTime(a, b time.Time) time.Time {

@@ -52,9 +52,9 @@ func seedSessions(b *testing.B, n int) (*authn.Service, *authn.Principal) {
 		sess := store.Session{
 			ID: fmt.Sprintf("sess-%05d", i), UserID: u.ID, DeviceID: fmt.Sprintf("dev-%05d", i),
 			CreatedAt: now, LastSeenAt: now, AuthTime: now, RotatedAt: now, RefreshGen: 1,
-			ExpiresAt: now.Add(time.Hour), RefreshExpiresAt: now.Add(time.Hour),
+			ExpiresAt: now.Add(time.Hour), RefreshExpiresAt: now.Add(time.Hour), RefreshHash: []byte(fmt.Sprint(i)),
 		}
-		if _, err := s.Store.CreateSession(ctx, store.CreateSession{Session: sess, RefreshHash: []byte(sess.ID), Now: now, RevokeUntil: now.Add(time.Hour)}); err != nil {
+		if _, err := s.Store.CreateSession(ctx, store.CreateSession{Session: sess, Now: now, RevokeUntil: now.Add(time.Hour)}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,6 +1,7 @@
 package authn
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"time"
@@ -24,8 +25,8 @@ type Introspection struct {
 // Introspect reports whether a token (access or refresh) is alive now.
 // Access tokens cost no I/O; refresh tokens one store read.
 func (s *Service) Introspect(ctx context.Context, raw string) (Introspection, error) {
-	if token.ValidRefreshFormat(raw) {
-		return s.introspectRefresh(ctx, raw)
+	if r, err := token.ParseRefresh(s.refreshKey, raw); err == nil {
+		return s.introspectRefresh(ctx, raw, r)
 	}
 	p, err := s.Authenticate(raw)
 	if err != nil {
@@ -37,25 +38,22 @@ func (s *Service) Introspect(ctx context.Context, raw string) (Introspection, er
 	}, nil
 }
 
-func (s *Service) introspectRefresh(ctx context.Context, raw string) (Introspection, error) {
-	sess, gen, err := s.Store.RefreshSession(ctx, hashRefresh(raw))
+// introspectRefresh: a refresh token is active while it is its session's
+// current one and the session is live.
+func (s *Service) introspectRefresh(ctx context.Context, raw string, r token.Refresh) (Introspection, error) {
+	sess, err := s.Store.Session(ctx, r.SessionID)
 	if errors.Is(err, store.ErrNotFound) {
 		return Introspection{}, nil
 	}
 	if err != nil {
 		return Introspection{}, storeErr(err)
 	}
-	now := s.Now()
-	if gen != sess.RefreshGen || sess.ExpiredAt(now, s.Policy.IdleTimeout) || !now.Before(sess.RefreshExpiresAt) {
+	if r.Gen != sess.RefreshGen || !bytes.Equal(hashRefresh(raw), sess.RefreshHash) || !sess.Live(s.Now(), s.Policy.IdleTimeout) {
 		return Introspection{}, nil
 	}
-	u, err := s.Store.UserByID(ctx, sess.UserID)
-	if err != nil {
-		return Introspection{}, notFoundOr(err, nil)
-	}
 	return Introspection{
-		Active: true, Subject: u.ID, SessionID: sess.ID, Username: u.Username, TokenType: "refresh_token",
-		ExpiresAt: sess.RefreshExpiresAt, IssuedAt: sess.RotatedAt, Roles: u.Roles,
+		Active: true, Subject: sess.UserID, SessionID: sess.ID, Username: sess.Username, TokenType: "refresh_token",
+		ExpiresAt: sess.RefreshExpiresAt, IssuedAt: sess.RotatedAt, Roles: sess.Roles,
 	}, nil
 }
 
@@ -63,15 +61,11 @@ func (s *Service) introspectRefresh(ctx context.Context, raw string) (Introspect
 // 7009). Unknown, malformed or dead tokens are not an error.
 func (s *Service) RevokeToken(ctx context.Context, raw string, c Client) error {
 	var userID, sid string
-	if token.ValidRefreshFormat(raw) {
-		sess, _, err := s.Store.RefreshSession(ctx, hashRefresh(raw))
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return storeErr(err)
-		}
-		userID, sid = sess.UserID, sess.ID
+	if r, err := token.ParseRefresh(s.refreshKey, raw); err == nil {
+		// Any token of the chain, spent or current, names its session under
+		// the server's MAC: revoking on an old one is what reuse detection
+		// would do anyway.
+		userID, sid = r.UserID, r.SessionID
 	} else {
 		p, err := s.Authenticate(raw)
 		if err != nil {

@@ -46,7 +46,7 @@ func (s *Service) limitReached(ctx context.Context, u store.User, in LoginInput)
 	secret := randomID(32)
 	now := s.Now().UTC()
 	err = s.Store.AddChallenge(ctx, store.Challenge{
-		Hash: hashRefresh(secret), UserID: u.ID, DeviceID: in.DeviceID,
+		Hash: hashRefresh(secret), UserID: u.ID, DeviceID: in.DeviceID, CredVersion: u.CredVersion,
 		IP: clip(in.Client.IP, 64), UserAgent: clip(in.Client.UserAgent, maxUserAgent),
 		ExpiresAt: now.Add(ChallengeTTL),
 	})
@@ -78,8 +78,8 @@ func (s *Service) ResolveLogin(ctx context.Context, challenge, endSessionID stri
 		return TokenPair{}, storeErr(err)
 	}
 	u, err := s.Store.UserByID(ctx, ch.UserID)
-	if errors.Is(err, store.ErrNotFound) {
-		return TokenPair{}, ErrChallenge
+	if errors.Is(err, store.ErrNotFound) || (err == nil && u.CredVersion != ch.CredVersion) {
+		return TokenPair{}, ErrChallenge // the password changed since the challenge was issued
 	}
 	if err != nil {
 		return TokenPair{}, storeErr(err)
@@ -91,7 +91,10 @@ func (s *Service) ResolveLogin(ctx context.Context, challenge, endSessionID stri
 	if c.IP != "" {
 		in.Client = c
 	}
-	pair, err := s.startSession(ctx, u, in, []string{endSessionID})
+	pair, err := s.startSession(ctx, u, ch.CredVersion, in, []string{endSessionID})
+	if errors.Is(err, ErrInvalidCredentials) {
+		err = ErrChallenge
+	}
 	s.Metrics.Logins.WithLabelValues(loginResult(err)).Inc()
 	return pair, err
 }

@@ -2,53 +2,25 @@ package authn
 
 import (
 	"context"
-	"errors"
+	"net/netip"
 	"time"
 
 	"github.com/gatehouse/gatehouse/store"
 )
 
-// Attempts are limited by failures (OWASP): a bucket per username and one
-// per client IP are checked before the password work and charged only when
-// the attempt fails. A user who logs in correctly twenty times is never
-// locked out; a guesser is stopped after the burst, whichever names or
-// addresses they use.
-
-// allow reports ErrRateLimited (with the wait) when either bucket of action
-// is empty. It writes nothing.
-func (s *Service) allow(ctx context.Context, action, subject, ip string) error {
-	for _, b := range s.buckets(action, subject, ip) {
-		ok, wait, err := s.Store.Peek(ctx, b.key, b.perMinute/60, b.burst, s.Now())
-		if err != nil {
-			return storeErr(err)
-		}
-		if !ok {
-			return &RetryError{Err: ErrRateLimited, After: max(wait, time.Second)}
-		}
-	}
-	return nil
-}
-
-// charge takes one token from each bucket of action after a failed
-// attempt. A store failure here is logged, not returned: the attempt has
-// already failed for its own reason.
-func (s *Service) charge(ctx context.Context, action, subject, ip string) {
-	for _, b := range s.buckets(action, subject, ip) {
-		if _, _, err := s.Store.Take(ctx, b.key, b.perMinute/60, b.burst, s.Now()); err != nil {
-			s.Log.Warn("rate limit not charged", "action", action, "err", err)
-		}
-	}
-}
-
-// chargeIf charges the buckets when err is one of the failures that count.
-func (s *Service) chargeIf(ctx context.Context, err error, action, subject, ip string, counted ...error) {
-	for _, c := range counted {
-		if errors.Is(err, c) {
-			s.charge(ctx, action, subject, ip)
-			return
-		}
-	}
-}
+// Attempts are limited by failures (OWASP): before the password work, one
+// token is reserved, atomically in the store, from each bucket the attempt
+// counts against; a correct password gives them back. Concurrent guesses
+// therefore cannot all pass an almost empty bucket, and a user who logs in
+// correctly twenty times is never locked out.
+//
+// Password failures of login, reauth and password change count together,
+// per user — except on a device this user has logged in on before (a device
+// id bound to the user by the server's MAC, OWASP's "device cookie"), which
+// has a bucket of its own, so guessing from elsewhere never locks out a
+// known device. Every attempt also counts per client address (IPv6 per
+// /64). Signups count per address whether or not they succeed: each one
+// costs an argon2 hash.
 
 type bucket struct {
 	key       string
@@ -56,14 +28,90 @@ type bucket struct {
 	burst     int
 }
 
-func (s *Service) buckets(action, subject, ip string) []bucket {
+// passwordBuckets are the buckets a password check for username (userID
+// when the account exists) from device and ip counts against.
+func (s *Service) passwordBuckets(username, userID, device, ip string) []bucket {
 	r := s.Policy.Rates
 	var out []bucket
-	if r.UserBurst > 0 && subject != "" {
-		out = append(out, bucket{action + ":u:" + store.NormalizeUsername(subject), r.UserPerMinute, r.UserBurst})
+	if r.UserBurst > 0 {
+		switch {
+		case userID != "" && s.knownDevice(userID, device):
+			out = append(out, bucket{"pw:d:" + userID + ":" + device, r.UserPerMinute, r.UserBurst})
+		case username != "":
+			out = append(out, bucket{"pw:u:" + store.NormalizeUsername(username), r.UserPerMinute, r.UserBurst})
+		}
 	}
-	if r.IPBurst > 0 && ip != "" {
-		out = append(out, bucket{action + ":ip:" + ip, r.IPPerMinute, r.IPBurst})
+	return append(out, s.ipBuckets("pw", ip)...)
+}
+
+// ipBuckets is the per-address bucket of action.
+func (s *Service) ipBuckets(action, ip string) []bucket {
+	r := s.Policy.Rates
+	if r.IPBurst <= 0 || ip == "" {
+		return nil
 	}
-	return out
+	return []bucket{{action + ":ip:" + addressKey(ip), r.IPPerMinute, r.IPBurst}}
+}
+
+// addressKey is the unit a client address is limited by: the address for
+// IPv4, its /64 for IPv6 (one subscriber holds a whole /64, so per /128 an
+// attacker has 2^64 buckets).
+func addressKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap().WithZone("")
+	if a.Is4() {
+		return a.String()
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
+}
+
+// reserve takes one token from each bucket before the work. If any is
+// empty, the tokens already taken are given back and the answer is
+// ErrRateLimited with the wait. release(true) gives every token back (the
+// attempt did not count); release(false), or never calling it, keeps them
+// spent. Only the first call of release acts.
+func (s *Service) reserve(ctx context.Context, bs []bucket) (release func(refund bool), err error) {
+	now := s.Now()
+	for i, b := range bs {
+		ok, wait, err := s.Store.Take(ctx, b.key, b.perMinute/60, b.burst, now)
+		if err != nil || !ok {
+			s.refund(ctx, bs[:i], now)
+			if err != nil {
+				return nil, storeErr(err)
+			}
+			return nil, &RetryError{Err: ErrRateLimited, After: max(wait, time.Second)}
+		}
+	}
+	done := false
+	return func(refund bool) {
+		if done {
+			return
+		}
+		done = true
+		if refund {
+			s.refund(ctx, bs, now)
+		}
+	}, nil
+}
+
+// refund gives back one token of each bucket. A store failure is logged,
+// not returned: the caller's answer does not depend on it, and the cost of
+// a lost refund is one token that refills anyway.
+func (s *Service) refund(ctx context.Context, bs []bucket, now time.Time) {
+	for _, b := range bs {
+		if err := s.Store.Refund(context.WithoutCancel(ctx), b.key, b.perMinute/60, b.burst, now); err != nil {
+			s.Log.Warn("rate limit not refunded", "bucket", b.key, "err", err)
+		}
+	}
+}
+
+// AdminAttempt reserves a token of the client's admin-token bucket; call
+// release(true) when the token was right. Guessing the admin token is thus
+// limited per address like passwords are.
+func (s *Service) AdminAttempt(ctx context.Context, ip string) (release func(refund bool), err error) {
+	return s.reserve(ctx, s.ipBuckets("admin", ip))
 }

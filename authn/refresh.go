@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"time"
 
 	"github.com/gatehouse/gatehouse/store"
 	"github.com/gatehouse/gatehouse/token"
@@ -13,8 +14,15 @@ var errNoSigner = errors.New("no signing key")
 
 func hashRefresh(t string) []byte { return token.HashRefresh(t) }
 
-func newRefresh() (string, error) {
-	t, err := token.NewRefreshToken()
+// refreshedEvery is how often at most a session's refreshes are stored in
+// the audit trail (each one is still logged): a session refreshed every
+// minute for a month must not grow the trail by 43,200 rows.
+const refreshedEvery = time.Hour
+
+// newRefresh mints a refresh token of generation gen of sess with a random
+// body (login, reauth).
+func (s *Service) newRefresh(sess store.Session, gen int64) (string, error) {
+	t, err := token.NewRefresh(s.refreshKey, token.Refresh{UserID: sess.UserID, SessionID: sess.ID, Gen: gen})
 	if err != nil {
 		return "", storeErr(err)
 	}
@@ -47,12 +55,17 @@ func refreshResult(err error) string {
 }
 
 func (s *Service) refresh(ctx context.Context, presented string, c Client) (TokenPair, error) {
-	if !token.ValidRefreshFormat(presented) {
+	r, err := token.ParseRefresh(s.refreshKey, presented)
+	if err != nil {
+		return TokenPair{}, ErrInvalidRefresh
+	}
+	successor, err := token.SuccessorRefresh(s.refreshKey, presented, r)
+	if err != nil {
 		return TokenPair{}, ErrInvalidRefresh
 	}
 	now := s.Now().UTC()
-	successor := token.Successor(s.Secret, presented)
 	res, err := s.Store.RotateRefresh(ctx, store.Rotate{
+		SessionID: r.SessionID, Gen: r.Gen,
 		PresentedHash: hashRefresh(presented), SuccessorHash: hashRefresh(successor),
 		Now: now, Grace: s.Policy.ReuseGrace, RefreshTTL: s.Policy.RefreshTTL,
 		IdleTimeout: s.Policy.IdleTimeout, RevokeUntil: s.revokeUntil(now),
@@ -68,67 +81,73 @@ func (s *Service) refresh(ctx context.Context, presented string, c Client) (Toke
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrRefreshExpired):
 		return TokenPair{}, ErrInvalidRefresh
 	case errors.Is(err, store.ErrSessionExpired):
-		s.expired(ctx, presented, c)
+		s.record(EvSessionExpired, r.UserID, r.SessionID, c, nil)
 		return TokenPair{}, ErrSessionExpired
 	case err != nil:
 		return TokenPair{}, storeErr(err)
 	}
-	u, err := s.Store.UserByID(ctx, res.Session.UserID)
-	if errors.Is(err, store.ErrNotFound) {
-		return TokenPair{}, ErrInvalidRefresh
-	}
-	if err != nil {
-		return TokenPair{}, storeErr(err)
-	}
 	if res.Outcome == store.Rotated {
-		s.record(EvSessionRefreshed, u.ID, res.Session.ID, c, map[string]string{"generation": strconv.FormatInt(res.Session.RefreshGen, 10)})
+		s.refreshed(res, c)
 	}
-	return s.pair(u, res.Session, successor, now)
+	return s.pair(res.Session, successor, now)
 }
 
-// expired records that a session was found expired (at most once: the
-// sweeper deletes it later).
-func (s *Service) expired(ctx context.Context, presented string, c Client) {
-	sess, _, err := s.Store.RefreshSession(ctx, hashRefresh(presented))
-	if err == nil {
-		s.record(EvSessionExpired, sess.UserID, sess.ID, c, nil)
+// refreshed logs every rotation and stores one in the audit trail when the
+// session's previous rotation was at least refreshedEvery ago (or it is the
+// session's first), so the trail grows with time, not with refreshes.
+func (s *Service) refreshed(res store.RotateResult, c Client) {
+	sess := res.Session
+	gen := strconv.FormatInt(sess.RefreshGen, 10)
+	if sess.RefreshGen == 2 || sess.RotatedAt.Sub(res.PrevRotatedAt) >= refreshedEvery ||
+		sess.RotatedAt.Sub(sess.CreatedAt)/refreshedEvery != res.PrevRotatedAt.Sub(sess.CreatedAt)/refreshedEvery {
+		s.record(EvSessionRefreshed, sess.UserID, sess.ID, c, map[string]string{"generation": gen})
+		return
 	}
+	s.Log.Info("refresh", "event", EvSessionRefreshed, "user_id", sess.UserID, "session_id", sess.ID, "generation", gen)
 }
 
 // Reauth checks the password again and returns a pair with a fresh
 // auth_time for the same session. The session id stays (it is not a bearer
 // credential); the refresh token is replaced, so a refresh token captured
-// before the step-up is spent.
+// before the step-up is spent. Wrong passwords count in the same bucket as
+// logins from the session's device.
 func (s *Service) Reauth(ctx context.Context, p *Principal, pw string, c Client) (TokenPair, error) {
 	if err := checkPresentedPassword("password", pw); err != nil {
 		return TokenPair{}, err
 	}
-	if err := s.allow(ctx, "reauth", p.UserID, c.IP); err != nil {
-		return TokenPair{}, err
-	}
-	u, err := s.Store.UserByID(ctx, p.UserID)
-	if errors.Is(err, store.ErrNotFound) {
+	u, sess, err := s.Me(ctx, p)
+	if errors.Is(err, ErrForbidden) {
 		return TokenPair{}, ErrInvalidCredentials
 	}
 	if err != nil {
-		return TokenPair{}, storeErr(err)
-	}
-	if u, err = s.checkUserPassword(ctx, u, pw); err != nil {
-		s.chargeIf(ctx, err, "reauth", p.UserID, c.IP, ErrInvalidCredentials)
 		return TokenPair{}, err
 	}
-	refresh, err := newRefresh()
-	if err != nil {
+	if err := s.verifyWithLimit(ctx, u, sess.DeviceID, pw, c); err != nil {
 		return TokenPair{}, err
 	}
-	now := s.Now().UTC()
-	sess, err := s.Store.Reauth(ctx, p.SessionID, hashRefresh(refresh), now, s.Policy.RefreshTTL)
+	var refresh string
+	for try := 0; ; try++ {
+		now := s.Now().UTC()
+		gen := sess.RefreshGen + 1
+		if refresh, err = s.newRefresh(sess, gen); err != nil {
+			return TokenPair{}, err
+		}
+		sess, err = s.Store.Reauth(ctx, p.SessionID, gen, hashRefresh(refresh), now, s.Policy.RefreshTTL, s.Policy.IdleTimeout)
+		if !errors.Is(err, store.ErrConflict) || try == 3 {
+			break
+		}
+		// A refresh rotated the chain meanwhile: mint for the next generation.
+		if sess, err = s.Store.Session(ctx, p.SessionID); err != nil {
+			break
+		}
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return TokenPair{}, ErrSessionExpired
 	}
 	if err != nil {
 		return TokenPair{}, storeErr(err)
 	}
+	now := s.Now().UTC()
 	s.record(EvSessionReauth, u.ID, sess.ID, c, nil)
-	return s.pair(u, sess, refresh, now)
+	return s.pair(sess, refresh, now)
 }

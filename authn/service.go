@@ -62,7 +62,9 @@ type Deps struct {
 // Service runs the use cases.
 type Service struct {
 	Deps
-	verify *token.Verifier
+	verify     *token.Verifier
+	refreshKey []byte // MACs and derives refresh tokens
+	deviceKey  []byte // binds device ids to users
 }
 
 // New builds a Service. The refresh secret is loaded (or created) by the
@@ -77,7 +79,7 @@ func New(d Deps) (*Service, error) {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	s := &Service{Deps: d}
+	s := &Service{Deps: d, refreshKey: d.Secret, deviceKey: subkey(d.Secret, "device-id/v1")}
 	s.verify = token.NewVerifier(d.Keys, token.Options{
 		Issuer:   d.Policy.Issuer,
 		Audience: d.Policy.Audience,
@@ -136,8 +138,6 @@ func randomID(n int) string {
 	}
 	return base64.RawURLEncoding.EncodeToString(b)
 }
-
-func newDeviceID() string { return randomID(16) }
 
 func (s *Service) hashErr(err error) error {
 	if errors.Is(err, password.ErrBusy) {

@@ -39,7 +39,7 @@ func (s *Service) Sessions(ctx context.Context, userID string) ([]store.Session,
 	now := s.Now()
 	live := all[:0]
 	for _, x := range all {
-		if !x.ExpiredAt(now, s.Policy.IdleTimeout) && now.Before(x.RefreshExpiresAt) {
+		if x.Live(now, s.Policy.IdleTimeout) {
 			live = append(live, x)
 		}
 	}
@@ -132,45 +132,42 @@ func (s *Service) EndSession(ctx context.Context, p *Principal, id string, c Cli
 }
 
 // ChangePassword replaces the password and ends every other session of the
-// user at once; the caller's session continues.
+// user at once; the caller's session continues. Presenting the current
+// password is itself a fresh authentication, so no step-up is needed;
+// wrong guesses count with the device's login attempts.
 func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, next string, c Client) error {
 	if err := errors.Join(checkPresentedPassword("current_password", current), checkPassword("new_password", next)); err != nil {
 		return err
 	}
-	if err := s.requireFresh(p); err != nil {
-		return err
-	}
-	if err := s.allow(ctx, "password", p.UserID, c.IP); err != nil {
-		return err
-	}
-	u, err := s.Store.UserByID(ctx, p.UserID)
+	u, sess, err := s.Me(ctx, p)
 	if err != nil {
-		return notFoundOr(err, ErrForbidden)
+		return err
 	}
-	if _, err := s.checkUserPassword(ctx, u, current); err != nil {
-		s.chargeIf(ctx, err, "password", p.UserID, c.IP, ErrInvalidCredentials)
+	if err := s.verifyWithLimit(ctx, u, sess.DeviceID, current, c); err != nil {
 		return err
 	}
 	return s.setPassword(ctx, u, next, p.SessionID, "password", c)
 }
 
-// setPassword ends the sessions first: if the store fails between the two
-// steps the password is unchanged but no stale login survives, which is the
-// safe side.
+// setPassword stores the new hash, bumps the credential version and ends
+// every session but keep in one store operation, so a login that checked
+// the old password before the change cannot create a session after it.
 func (s *Service) setPassword(ctx context.Context, u store.User, next, keep, reason string, c Client) error {
 	hash, err := s.Hasher.Hash(ctx, []byte(next))
 	if err != nil {
 		return s.hashErr(err)
 	}
 	now := s.Now().UTC()
-	ended, err := s.Store.EndUserSessions(ctx, u.ID, keep, reason, now, s.revokeUntil(now))
+	_, ended, err := s.Store.SetPassword(ctx, store.SetPassword{
+		UserID: u.ID, Hash: hash, Keep: keep, Reason: reason, Now: now, RevokeUntil: s.revokeUntil(now),
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return ErrNotFound
+	}
 	if err != nil {
 		return storeErr(err)
 	}
 	s.ended(ended, c)
-	if err := s.Store.SetPasswordHash(ctx, u.ID, hash, now); err != nil {
-		return storeErr(err)
-	}
 	actor := ActorUser
 	if reason != "password" {
 		actor = ActorAdmin

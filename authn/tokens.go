@@ -18,7 +18,6 @@ type TokenPair struct {
 	SessionID        string
 	DeviceID         string
 	Session          store.Session
-	User             store.User
 }
 
 // Principal is who an access token speaks for.
@@ -59,8 +58,9 @@ func verifyResult(err error) string {
 	}
 }
 
-// mint signs an access token for session sess of user u.
-func (s *Service) mint(u store.User, sess store.Session, now time.Time) (string, error) {
+// mint signs an access token for session sess. Username and roles come from
+// the session (kept current by SetRoles), so no user read is needed.
+func (s *Service) mint(sess store.Session, now time.Time) (string, error) {
 	k := s.Keys.Ring().Signer()
 	if k == nil {
 		return "", storeErr(errNoSigner)
@@ -69,27 +69,27 @@ func (s *Service) mint(u store.User, sess store.Session, now time.Time) (string,
 	if err != nil {
 		return "", storeErr(err)
 	}
-	roles := u.Roles
+	roles := sess.Roles
 	if roles == nil {
 		roles = []string{}
 	}
 	return token.Mint(k, &token.Claims{
-		Issuer: s.Policy.Issuer, Subject: u.ID, Audience: s.Policy.Audience,
-		ID: id.String(), SessionID: sess.ID, Username: u.Username,
+		Issuer: s.Policy.Issuer, Subject: sess.UserID, Audience: s.Policy.Audience,
+		ID: id.String(), SessionID: sess.ID, Username: sess.Username,
 		IssuedAt: now, NotBefore: now, ExpiresAt: now.Add(s.Policy.AccessTTL),
 		AuthTime: sess.AuthTime, Roles: roles,
 	})
 }
 
-func (s *Service) pair(u store.User, sess store.Session, refresh string, now time.Time) (TokenPair, error) {
-	at, err := s.mint(u, sess, now)
+func (s *Service) pair(sess store.Session, refresh string, now time.Time) (TokenPair, error) {
+	at, err := s.mint(sess, now)
 	if err != nil {
 		return TokenPair{}, err
 	}
 	return TokenPair{
 		AccessToken: at, ExpiresIn: s.Policy.AccessTTL,
 		RefreshToken: refresh, RefreshExpiresIn: sess.RefreshExpiresAt.Sub(now),
-		SessionID: sess.ID, DeviceID: sess.DeviceID, Session: sess, User: u,
+		SessionID: sess.ID, DeviceID: sess.DeviceID, Session: sess,
 	}, nil
 }
 

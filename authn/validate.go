@@ -13,7 +13,6 @@ const (
 	maxPassword  = 1024 // bytes
 	maxRoles     = 32
 	maxRoleLen   = 64
-	deviceIDLen  = 22 // 16 random bytes, base64url
 	maxUserAgent = 512
 )
 
@@ -96,21 +95,6 @@ func checkRoles(roles []string) ([]string, error) {
 		}
 	}
 	return out, nil
-}
-
-// validDeviceID: device ids are our own base64url strings; anything else is
-// treated as unknown (a new id is issued), never as an error.
-func validDeviceID(s string) bool {
-	if len(s) != deviceIDLen {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
 }
 
 // clip bounds client-supplied metadata kept with a session.

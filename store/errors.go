@@ -17,6 +17,12 @@ var (
 	ErrReused = errors.New("store: refresh token reused")
 	// ErrSessionLimit: the user is at the session limit and the policy is reject.
 	ErrSessionLimit = errors.New("store: session limit reached")
+	// ErrCredentialChanged: the user's password changed (or the user was
+	// deleted) since the caller checked it; nothing was written.
+	ErrCredentialChanged = errors.New("store: credentials changed")
+	// ErrConflict: the record changed since the caller read it (a concurrent
+	// rotation); read it again and retry.
+	ErrConflict = errors.New("store: changed concurrently")
 	// ErrUnavailable: the backend cannot be reached; nothing was changed.
 	ErrUnavailable = errors.New("store: unavailable")
 )

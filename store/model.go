@@ -11,17 +11,30 @@ type User struct {
 	Roles        []string
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	// CredVersion counts password changes. A session is created, a login
+	// challenge resolved and a rehash stored only while it still equals the
+	// version read when the password was checked, so no login with an old
+	// password outlives a change (see SetPassword).
+	CredVersion int64
 }
 
 // Session is one login of one user on one device, with its refresh chain.
 //
-// The chain is kept as a generation counter: the refresh token of generation
-// RefreshGen is the current one; the one of RefreshGen-1 was spent at
-// RotatedAt and is honoured within the grace window; any older one is reuse.
+// The chain is kept as a generation counter and one hash, so a session costs
+// one row however often it refreshes: the refresh token of generation
+// RefreshGen is the current one (its hash is RefreshHash); the one of
+// RefreshGen-1 was spent at RotatedAt and is honoured within the grace
+// window; any older one is reuse. Refresh tokens carry their session and
+// generation under a server MAC (token.ParseRefresh), which is how an old
+// generation is recognised without a row of its own. See DecideRotation.
 type Session struct {
-	ID         string
-	UserID     string
-	DeviceID   string
+	ID       string
+	UserID   string
+	DeviceID string
+	// Username and Roles are copied from the user (roles kept current by
+	// SetRoles) so a refresh mints its access token without reading the user.
+	Username   string
+	Roles      []string
 	CreatedAt  time.Time
 	LastSeenAt time.Time
 	AuthTime   time.Time
@@ -34,8 +47,19 @@ type Session struct {
 	RotatedAt        time.Time // when generation RefreshGen was issued
 	IP               string
 	UserAgent        string
+	// RefreshHash is the hash of the current (generation RefreshGen) refresh
+	// token.
+	RefreshHash []byte
 	// CookieHash is the hash of the browser-mode cookie secret, if any.
 	CookieHash []byte
+}
+
+// Live reports whether the session is usable at now: before its absolute
+// cap, its idle deadline and its refresh token's expiry. It is the one
+// definition of a live session; every backend and use case calls it (and
+// the SQL sweeps say the same thing in SQL).
+func (s *Session) Live(now time.Time, idle time.Duration) bool {
+	return now.Before(s.EffectiveExpiry(idle))
 }
 
 // IdleExpiresAt is when the session expires for want of use.

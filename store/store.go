@@ -15,9 +15,14 @@ type Users interface {
 	UserByName(ctx context.Context, username string) (User, error)
 	// ListUsers returns users ordered by creation, at most limit (0 = all).
 	ListUsers(ctx context.Context, limit int) ([]User, error)
+	// SetRoles replaces the user's roles and, in the same operation, the
+	// copy on each of the user's sessions (Session.Roles).
 	SetRoles(ctx context.Context, id string, roles []string, now time.Time) (User, error)
-	// SetPasswordHash replaces the hash only (used for rehash on login).
-	SetPasswordHash(ctx context.Context, id, hash string, now time.Time) error
+	// SetPasswordHash replaces the hash only (rehash on login to the current
+	// parameters), and only while the user's CredVersion is still
+	// credVersion: a rehash of the old password never lands after a change.
+	// ErrCredentialChanged otherwise, ErrNotFound if the user is gone.
+	SetPasswordHash(ctx context.Context, id, hash string, credVersion int64, now time.Time) error
 	// DeleteUser removes the account; its username becomes free. ErrNotFound
 	// if absent. Sessions are ended separately, first (they may live in
 	// another store).
@@ -35,8 +40,13 @@ const (
 
 // CreateSession is the input of Sessions.CreateSession.
 type CreateSession struct {
-	Session     Session // RefreshGen must be 1; RotatedAt = CreatedAt
-	RefreshHash []byte  // hash of the generation-1 refresh token
+	// Session: RefreshGen must be 1, RotatedAt = CreatedAt, RefreshHash set
+	// (hash of the generation-1 refresh token).
+	Session Session
+	// CredVersion is the user's User.CredVersion when the password was
+	// checked; if the password changed since, nothing is written and the
+	// answer is ErrCredentialChanged.
+	CredVersion int64
 	// ReplaceDevice: end this user's live session on Session.DeviceID, if any,
 	// before applying the limit (same device logging in again).
 	ReplaceDevice bool
@@ -64,6 +74,10 @@ type Ended struct {
 
 // Rotate is the input of Sessions.RotateRefresh.
 type Rotate struct {
+	// SessionID and Gen are what the presented refresh token says under the
+	// server's MAC (the caller has checked the MAC).
+	SessionID     string
+	Gen           int64
 	PresentedHash []byte
 	// SuccessorHash is the hash of the successor token. The successor is
 	// derived from the presented token, so a replay within the grace window
@@ -93,6 +107,9 @@ const (
 type RotateResult struct {
 	Outcome RotateOutcome
 	Session Session
+	// PrevRotatedAt is the session's RotatedAt before this operation (the
+	// caller records a refresh in the audit trail at most once an hour).
+	PrevRotatedAt time.Time
 	// Ended is set when the operation revoked the session (reuse).
 	Ended *Ended
 	// ReuseCause, on ErrReused: "after-grace" (the previous token, too late)
@@ -108,24 +125,24 @@ type Sessions interface {
 	// device's previous session and applying the limit, atomically. On
 	// ErrSessionLimit nothing is written.
 	CreateSession(ctx context.Context, in CreateSession) ([]Ended, error)
-	// RotateRefresh spends a refresh token (see Rotate and RotateOutcome).
+	// RotateRefresh spends a refresh token; DecideRotation says what it does.
+	// It is one read and one write of one session row.
 	// Errors: ErrNotFound (unknown token, or its session is gone),
 	// ErrRefreshExpired, ErrSessionExpired, ErrReused (session revoked).
 	RotateRefresh(ctx context.Context, in Rotate) (RotateResult, error)
 	Session(ctx context.Context, id string) (Session, error)
-	// RefreshSession finds the session a refresh token (by hash) belongs to,
-	// and the token's generation; it changes nothing (introspection, RFC
-	// 7009 revocation). ErrNotFound for an unknown token.
-	RefreshSession(ctx context.Context, hash []byte) (Session, int64, error)
 	// SessionByCookie finds the session whose CookieHash equals hash.
 	SessionByCookie(ctx context.Context, hash []byte) (Session, error)
 	// UserSessions lists the user's sessions, newest first (per-user index).
 	UserSessions(ctx context.Context, userID string) ([]Session, error)
 	// Touch sets LastSeenAt (and slides nothing else).
 	Touch(ctx context.Context, id string, now time.Time) error
-	// Reauth sets AuthTime, issues a new refresh generation (hash), and
-	// touches the session.
-	Reauth(ctx context.Context, id string, refreshHash []byte, now time.Time, refreshTTL time.Duration) (Session, error)
+	// Reauth sets AuthTime, makes refreshHash the current refresh token as
+	// generation gen, and touches the session. gen must be the session's
+	// RefreshGen+1 (the caller minted the token for it): ErrConflict if a
+	// rotation got there first. ErrNotFound if the session is gone or not
+	// live.
+	Reauth(ctx context.Context, id string, gen int64, refreshHash []byte, now time.Time, refreshTTL, idle time.Duration) (Session, error)
 	// EndSessions ends the listed sessions of userID (ids not the user's are
 	// ignored). ErrNotFound if ids names exactly one session and it is not
 	// the user's.
@@ -146,6 +163,27 @@ type Sessions interface {
 	CountSessions(ctx context.Context) (int, error)
 }
 
+// SetPassword is the input of Credentials.SetPassword.
+type SetPassword struct {
+	UserID string
+	Hash   string // the new argon2id PHC string
+	// Keep is the session that survives (the caller's, on a change by the
+	// user); "" ends them all (admin reset).
+	Keep        string
+	Reason      string // recorded on each ended session
+	Now         time.Time
+	RevokeUntil time.Time
+}
+
+// Credentials changes a password as one atomic operation: the hash is
+// replaced, User.CredVersion incremented (so a login that checked the old
+// password can no longer create a session), every session but Keep ended
+// with its revocation written, and the user's pending login challenges
+// dropped. ErrNotFound if the user is gone.
+type Credentials interface {
+	SetPassword(ctx context.Context, in SetPassword) (User, []Ended, error)
+}
+
 // Challenge is a pending login refused at the session limit: the user
 // proved the password and may finish by ending one of their sessions.
 type Challenge struct {
@@ -155,6 +193,10 @@ type Challenge struct {
 	IP        string
 	UserAgent string
 	ExpiresAt time.Time
+	// CredVersion is the user's credential version when the password was
+	// checked; resolving passes it to CreateSession, so a challenge obtained
+	// with a password that has since changed cannot start a session.
+	CredVersion int64
 }
 
 // Challenges holds login challenges; each is consumed at most once.
@@ -191,21 +233,24 @@ type Keys interface {
 	Secret(ctx context.Context, name string, gen func() ([]byte, error)) ([]byte, error)
 }
 
-// Limits holds token buckets for rate limiting.
+// Limits holds token buckets for rate limiting. An attempt reserves a token
+// with Take before the work, atomically, so concurrent attempts cannot all
+// pass an almost empty bucket; an attempt that turns out not to count (a
+// correct password) gives it back with Refund.
 type Limits interface {
 	// Take takes one token from bucket key (capacity burst, refilled at rate
 	// per second). It returns whether it was allowed and, if not, how long
-	// until a token is available.
+	// until a token is available. A denied Take changes nothing.
 	Take(ctx context.Context, key string, rate float64, burst int, now time.Time) (bool, time.Duration, error)
-	// Peek reports what Take would answer, without taking or writing
-	// anything (check a bucket before the work; charge it only on failure).
-	Peek(ctx context.Context, key string, rate float64, burst int, now time.Time) (bool, time.Duration, error)
+	// Refund puts one token back into bucket key, never above burst.
+	Refund(ctx context.Context, key string, rate float64, burst int, now time.Time) error
 }
 
 // Store is everything a Gatehouse node needs.
 type Store interface {
 	Users
 	Sessions
+	Credentials
 	Keys
 	Limits
 	Challenges

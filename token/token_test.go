@@ -199,22 +199,41 @@ func TestMintRefuses(t *testing.T) {
 
 func TestRefreshToken(t *testing.T) {
 	t.Parallel()
-	a, err := NewRefreshToken()
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	r := Refresh{UserID: "0194c1a2-0000-7000-8000-000000000001", SessionID: "0194c1a2-0000-7000-8000-000000000002", Gen: 1}
+	a, err := NewRefresh(secret, r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := NewRefreshToken()
-	if len(a) != 43 || a == b || !ValidRefreshFormat(a) {
+	b, _ := NewRefresh(secret, r)
+	if a == b || len(a) > MaxRefreshLen {
 		t.Fatalf("tokens %q %q", a, b)
 	}
+	for _, tok := range []string{a, b} {
+		got, err := ParseRefresh(secret, tok)
+		if err != nil || got != r {
+			t.Fatalf("ParseRefresh = %+v, %v; want %+v", got, err, r)
+		}
+	}
 	bad := []string{
-		"", a[:42], a + "A", strings.Repeat("A", 42) + "B", // B leaves non-zero trailing bits
-		a[:42] + "=", a[:10] + "+" + a[11:], a[:10] + " " + a[11:], a[:42] + "\n",
+		"", a[:len(a)-1], a + "A", a[:len(a)-1] + "=", a[:10] + "+" + a[11:], a[:10] + " " + a[11:], a + "\n",
+		strings.Repeat("A", 43), strings.Repeat("A", MaxRefreshLen+1),
+	}
+	// flip every character in turn: the MAC catches each
+	for i := 0; i < len(a); i++ {
+		c := byte('A')
+		if a[i] == 'A' {
+			c = 'B'
+		}
+		bad = append(bad, a[:i]+string(c)+a[i+1:])
 	}
 	for _, s := range bad {
-		if ValidRefreshFormat(s) {
-			t.Errorf("ValidRefreshFormat(%q) = true", s)
+		if _, err := ParseRefresh(secret, s); err == nil {
+			t.Errorf("ParseRefresh(%q) accepted", s)
 		}
+	}
+	if _, err := ParseRefresh([]byte("another secret, another server.."), a); err == nil {
+		t.Error("a token verified under another secret")
 	}
 	if h := HashRefresh(a); len(h) != 32 || string(h) == string(HashRefresh(b)) {
 		t.Fatal("HashRefresh")
@@ -224,16 +243,21 @@ func TestRefreshToken(t *testing.T) {
 func TestSuccessorIsDeterministicAndKeyed(t *testing.T) {
 	t.Parallel()
 	secret := []byte("0123456789abcdef0123456789abcdef")
-	tok, _ := NewRefreshToken()
-	s1, s2 := Successor(secret, tok), Successor(secret, tok)
-	if s1 != s2 || !ValidRefreshFormat(s1) || s1 == tok {
+	r := Refresh{UserID: "u", SessionID: "s", Gen: 7}
+	tok, _ := NewRefresh(secret, r)
+	s1, _ := SuccessorRefresh(secret, tok, r)
+	s2, _ := SuccessorRefresh(secret, tok, r)
+	if s1 != s2 || s1 == tok {
 		t.Fatalf("successors %q %q", s1, s2)
 	}
-	if Successor([]byte("another secret, another chain.."), tok) == s1 {
+	if got, err := ParseRefresh(secret, s1); err != nil || got.Gen != 8 || got.SessionID != "s" || got.UserID != "u" {
+		t.Fatalf("successor says %+v, %v", got, err)
+	}
+	if s3, _ := SuccessorRefresh([]byte("another secret, another chain.."), tok, r); s3 == s1 {
 		t.Fatal("successor does not depend on the secret")
 	}
-	other, _ := NewRefreshToken()
-	if Successor(secret, other) == s1 {
+	other, _ := NewRefresh(secret, r)
+	if s4, _ := SuccessorRefresh(secret, other, r); s4 == s1 {
 		t.Fatal("successor does not depend on the token")
 	}
 }

@@ -35,9 +35,10 @@ func BenchmarkRotateRefresh(b *testing.B) {
 	s := open(b, filepath.Join(b.TempDir(), "bench.db"))
 	workers := runtime.GOMAXPROCS(0)
 	for i := range int64(workers * perWorker) {
-		_, err := s.CreateSession(b.Context(), store.CreateSession{
-			Session: benchSession(i, fmt.Sprintf("user-%d", i)), RefreshHash: benchHash("%d/1", i), Now: benchBase,
-		})
+		benchUser(b, s, fmt.Sprintf("user-%d", i))
+		sess := benchSession(i, fmt.Sprintf("user-%d", i))
+		sess.RefreshHash = benchHash("%d/1", i)
+		_, err := s.CreateSession(b.Context(), store.CreateSession{Session: sess, Now: benchBase})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -54,6 +55,7 @@ func BenchmarkRotateRefresh(b *testing.B) {
 		for j := 0; pb.Next(); j = (j + 1) % perWorker {
 			sid := first + int64(j)
 			_, err := s.RotateRefresh(b.Context(), store.Rotate{
+				SessionID: benchSession(sid, "").ID, Gen: gens[j],
 				PresentedHash: benchHash("%d/%d", sid, gens[j]), SuccessorHash: benchHash("%d/%d", sid, gens[j]+1),
 				Now: now, Grace: 10 * time.Second, RefreshTTL: 7 * 24 * time.Hour, IdleTimeout: 24 * time.Hour,
 			})
@@ -70,6 +72,9 @@ func BenchmarkRotateRefresh(b *testing.B) {
 // limited to 5 sessions (evict-oldest), so steady state evicts on every call.
 func BenchmarkCreateSession(b *testing.B) {
 	s := open(b, filepath.Join(b.TempDir(), "bench.db"))
+	for i := range 1000 {
+		benchUser(b, s, fmt.Sprintf("user-%d", i))
+	}
 	var next atomic.Int64
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
@@ -77,8 +82,9 @@ func BenchmarkCreateSession(b *testing.B) {
 			i := next.Add(1)
 			sess := benchSession(i, fmt.Sprintf("user-%d", i%1000))
 			sess.CreatedAt = benchBase.Add(time.Duration(i) * time.Microsecond)
+			sess.RefreshHash = benchHash("%d/1", i)
 			_, err := s.CreateSession(b.Context(), store.CreateSession{
-				Session: sess, RefreshHash: benchHash("%d/1", i), Now: sess.CreatedAt,
+				Session: sess, Now: sess.CreatedAt,
 				MaxSessions: 5, Overflow: store.EvictOldest, IdleTimeout: 24 * time.Hour,
 				RevokeUntil: sess.CreatedAt.Add(15 * time.Minute),
 			})
@@ -88,4 +94,10 @@ func BenchmarkCreateSession(b *testing.B) {
 			}
 		}
 	})
+}
+
+func benchUser(b *testing.B, s store.Store, id string) {
+	if err := s.CreateUser(b.Context(), store.User{ID: id, Username: id, CreatedAt: benchBase}); err != nil {
+		b.Fatal(err)
+	}
 }

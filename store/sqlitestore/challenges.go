@@ -18,7 +18,7 @@ func (s *Store) AddChallenge(ctx context.Context, c store.Challenge) error {
 	}
 	return s.write(ctx, "add challenge", func(tx *wtx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO challenges (`+challengeCols+`)
-			VALUES (?, ?, ?, ?, ?, ?)`, c.Hash, c.UserID, c.DeviceID, c.IP, c.UserAgent, micro(c.ExpiresAt))
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, c.Hash, c.UserID, c.DeviceID, c.IP, c.UserAgent, micro(c.ExpiresAt), c.CredVersion)
 		return err
 	})
 }

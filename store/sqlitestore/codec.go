@@ -49,7 +49,7 @@ func decodeRoles(s string) ([]string, error) {
 
 type scanner interface{ Scan(dest ...any) error }
 
-const userCols = `id, username, password_hash, roles, created_at, updated_at`
+const userCols = `id, username, password_hash, roles, created_at, updated_at, cred_version`
 
 func scanUser(sc scanner) (store.User, error) {
 	var (
@@ -57,7 +57,7 @@ func scanUser(sc scanner) (store.User, error) {
 		roles        string
 		created, upd int64
 	)
-	if err := sc.Scan(&u.ID, &u.Username, &u.PasswordHash, &roles, &created, &upd); err != nil {
+	if err := sc.Scan(&u.ID, &u.Username, &u.PasswordHash, &roles, &created, &upd, &u.CredVersion); err != nil {
 		return store.User{}, err
 	}
 	var err error
@@ -67,16 +67,22 @@ func scanUser(sc scanner) (store.User, error) {
 }
 
 const sessionCols = `id, user_id, device_id, created_at, last_seen_at, auth_time,
-	expires_at, refresh_expires_at, refresh_gen, rotated_at, ip, user_agent, cookie_hash`
+	expires_at, refresh_expires_at, refresh_gen, rotated_at, ip, user_agent, cookie_hash,
+	username, roles, refresh_hash`
 
 func scanSession(sc scanner) (store.Session, error) {
 	var (
 		s                                   store.Session
 		created, seen, auth, exp, rexp, rot int64
+		roles                               string
 	)
 	err := sc.Scan(&s.ID, &s.UserID, &s.DeviceID, &created, &seen, &auth,
-		&exp, &rexp, &s.RefreshGen, &rot, &s.IP, &s.UserAgent, &s.CookieHash)
+		&exp, &rexp, &s.RefreshGen, &rot, &s.IP, &s.UserAgent, &s.CookieHash,
+		&s.Username, &roles, &s.RefreshHash)
 	if err != nil {
+		return store.Session{}, err
+	}
+	if s.Roles, err = decodeRoles(roles); err != nil {
 		return store.Session{}, err
 	}
 	s.CreatedAt, s.LastSeenAt, s.AuthTime = fromMicro(created), fromMicro(seen), fromMicro(auth)
@@ -85,10 +91,12 @@ func scanSession(sc scanner) (store.Session, error) {
 	return s, nil
 }
 
-func sessionArgs(s store.Session) []any {
+func sessionArgs(s store.Session) ([]any, error) {
+	roles, err := encodeRoles(s.Roles)
 	return []any{s.ID, s.UserID, s.DeviceID, micro(s.CreatedAt), micro(s.LastSeenAt),
 		micro(s.AuthTime), micro(s.ExpiresAt), micro(s.RefreshExpiresAt), s.RefreshGen,
-		micro(s.RotatedAt), s.IP, s.UserAgent, blob(s.CookieHash)}
+		micro(s.RotatedAt), s.IP, s.UserAgent, blob(s.CookieHash),
+		s.Username, roles, blob(s.RefreshHash)}, err
 }
 
 const revocationCols = `id, session_id, user_id, not_before, until, created_at`
@@ -140,14 +148,14 @@ func decodeDetail(s string) (map[string]string, error) {
 	return d, err
 }
 
-const challengeCols = `hash, user_id, device_id, ip, user_agent, expires_at`
+const challengeCols = `hash, user_id, device_id, ip, user_agent, expires_at, cred_version`
 
 func scanChallenge(sc scanner) (store.Challenge, error) {
 	var (
 		c   store.Challenge
 		exp int64
 	)
-	if err := sc.Scan(&c.Hash, &c.UserID, &c.DeviceID, &c.IP, &c.UserAgent, &exp); err != nil {
+	if err := sc.Scan(&c.Hash, &c.UserID, &c.DeviceID, &c.IP, &c.UserAgent, &exp, &c.CredVersion); err != nil {
 		return store.Challenge{}, err
 	}
 	c.ExpiresAt = fromMicro(exp)

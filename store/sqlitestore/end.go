@@ -9,19 +9,9 @@ import (
 	"github.com/gatehouse/gatehouse/store"
 )
 
-// deleteRefreshOf deletes the refresh tokens of every session matching
-// where (a condition on sessions); call it before deleting those sessions.
-func deleteRefreshOf(ctx context.Context, tx *wtx, where string, args ...any) error {
-	_, err := tx.ExecContext(ctx, `DELETE FROM refresh_tokens WHERE session_id IN (SELECT id FROM sessions WHERE `+where+`)`, args...)
-	return err
-}
-
-// endSession deletes session id and its refresh tokens and writes its
-// revocation.
+// endSession deletes session id (its refresh chain is part of the row) and
+// writes its revocation.
 func endSession(ctx context.Context, tx *wtx, id, reason string, now, until time.Time) (store.Ended, error) {
-	if err := deleteRefreshOf(ctx, tx, `id = ?`, id); err != nil {
-		return store.Ended{}, err
-	}
 	sess, err := scanSession(tx.QueryRowContext(ctx, `DELETE FROM sessions WHERE id = ? RETURNING `+sessionCols, id))
 	if err != nil {
 		return store.Ended{}, err
@@ -55,9 +45,6 @@ func (s *Store) EndSessions(ctx context.Context, userID string, ids []string, re
 				continue
 			}
 			seen[id] = true
-			if err := deleteRefreshOf(ctx, tx, `id = ? AND user_id = ?`, id, userID); err != nil {
-				return err
-			}
 			sess, err := scanSession(tx.QueryRowContext(ctx, `DELETE FROM sessions
 				WHERE id = ? AND user_id = ? RETURNING `+sessionCols, id, userID))
 			if errors.Is(err, sql.ErrNoRows) {
@@ -89,40 +76,44 @@ func (s *Store) EndSessions(ctx context.Context, userID string, ids []string, re
 func (s *Store) EndUserSessions(ctx context.Context, userID, keep, reason string, now, revokeUntil time.Time) ([]store.Ended, error) {
 	var ended []store.Ended
 	err := s.write(ctx, "end user sessions", func(tx *wtx) error {
-		rows, err := tx.QueryContext(ctx, `INSERT INTO revocations (session_id, user_id, not_before, until, created_at)
-			SELECT id, user_id, 0, ?, ? FROM sessions WHERE user_id = ? AND id <> ? ORDER BY created_at, id
-			RETURNING `+revocationCols, micro(revokeUntil), micro(now), userID, keep)
-		if err != nil {
-			return err
-		}
-		revs, err := collect(rows, scanRevocation)
-		if err != nil {
-			return err
-		}
-		bySession := make(map[string]store.Revocation, len(revs))
-		for _, r := range revs {
-			bySession[r.SessionID] = r
-		}
-		if err := deleteRefreshOf(ctx, tx, `user_id = ? AND id <> ?`, userID, keep); err != nil {
-			return err
-		}
-		rows, err = tx.QueryContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND id <> ?
-			RETURNING `+sessionCols, userID, keep)
-		if err != nil {
-			return err
-		}
-		gone, err := collect(rows, scanSession)
-		if err != nil {
-			return err
-		}
-		ended = make([]store.Ended, 0, len(gone))
-		for _, sess := range gone {
-			ended = append(ended, store.Ended{Session: sess, Revocation: bySession[sess.ID], Reason: reason})
-		}
-		return nil
+		var err error
+		ended, err = endUserSessions(ctx, tx, userID, keep, reason, now, revokeUntil)
+		return err
 	})
 	if err != nil {
 		return nil, err
+	}
+	return ended, nil
+}
+
+// endUserSessions ends every session of userID but keep inside tx.
+func endUserSessions(ctx context.Context, tx *wtx, userID, keep, reason string, now, revokeUntil time.Time) ([]store.Ended, error) {
+	rows, err := tx.QueryContext(ctx, `INSERT INTO revocations (session_id, user_id, not_before, until, created_at)
+		SELECT id, user_id, 0, ?, ? FROM sessions WHERE user_id = ? AND id <> ? ORDER BY created_at, id
+		RETURNING `+revocationCols, micro(revokeUntil), micro(now), userID, keep)
+	if err != nil {
+		return nil, err
+	}
+	revs, err := collect(rows, scanRevocation)
+	if err != nil {
+		return nil, err
+	}
+	bySession := make(map[string]store.Revocation, len(revs))
+	for _, r := range revs {
+		bySession[r.SessionID] = r
+	}
+	rows, err = tx.QueryContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND id <> ?
+		RETURNING `+sessionCols, userID, keep)
+	if err != nil {
+		return nil, err
+	}
+	gone, err := collect(rows, scanSession)
+	if err != nil {
+		return nil, err
+	}
+	ended := make([]store.Ended, 0, len(gone))
+	for _, sess := range gone {
+		ended = append(ended, store.Ended{Session: sess, Revocation: bySession[sess.ID], Reason: reason})
 	}
 	return ended, nil
 }
@@ -150,7 +141,7 @@ func (s *Store) AddRevocation(ctx context.Context, r store.Revocation) (store.Re
 }
 
 // Sweep implements store.Sessions. It counts the sessions, revocations and
-// challenges it removed; refresh tokens go with their sessions, and full
+// challenges it removed; full
 // rate-limit buckets (equivalent to absent ones) are dropped too, uncounted.
 func (s *Store) Sweep(ctx context.Context, now time.Time, idle time.Duration) (int, error) {
 	idleBefore := int64(-1) // no idle expiry: matches nothing (times are >= 0)
@@ -162,9 +153,6 @@ func (s *Store) Sweep(ctx context.Context, now time.Time, idle time.Duration) (i
 	err := s.write(ctx, "sweep", func(tx *wtx) error {
 		n = 0
 		dead := `expires_at <= ? OR last_seen_at <= ? OR (refresh_expires_at <> 0 AND refresh_expires_at <= ?)`
-		if err := deleteRefreshOf(ctx, tx, dead, t, idleBefore, t); err != nil {
-			return err
-		}
 		for _, q := range []struct {
 			sql   string
 			args  []any

@@ -19,10 +19,7 @@ type bucket struct {
 // the new state, whether a token was taken and, if not, the wait until one
 // is available.
 func (b bucket) take(rate float64, burst int, now time.Time) (bucket, bool, time.Duration) {
-	if now.After(b.at) {
-		b.tokens = math.Min(float64(burst), b.tokens+now.Sub(b.at).Seconds()*rate)
-		b.at = now
-	}
+	b = b.refill(rate, burst, now)
 	if b.tokens >= 1 {
 		b.tokens--
 		return b, true, 0
@@ -34,6 +31,16 @@ func (b bucket) take(rate float64, burst int, now time.Time) (bucket, bool, time
 	return b, false, wait
 }
 
+// refill adds what rate has refilled since b.at, up to burst (time never
+// runs backwards for a bucket).
+func (b bucket) refill(rate float64, burst int, now time.Time) bucket {
+	if now.After(b.at) {
+		b.tokens = math.Min(float64(burst), b.tokens+now.Sub(b.at).Seconds()*rate)
+		b.at = now
+	}
+	return b
+}
+
 // fullAt is when b is full again.
 func (b bucket) fullAt(rate float64, burst int) time.Time {
 	if rate <= 0 {
@@ -42,19 +49,44 @@ func (b bucket) fullAt(rate float64, burst int) time.Time {
 	return b.at.Add(time.Duration(math.Ceil((float64(burst) - b.tokens) / rate * float64(time.Second))))
 }
 
-// Peek implements store.Limits: a read, no write.
-func (s *Store) Peek(ctx context.Context, key string, rate float64, burst int, now time.Time) (bool, time.Duration, error) {
+// Refund implements store.Limits. A missing bucket is full, so there is
+// nothing to give back.
+func (s *Store) Refund(ctx context.Context, key string, rate float64, burst int, now time.Time) error {
+	return s.write(ctx, "refund", func(tx *wtx) error {
+		b, err := loadBucket(ctx, tx, key, burst, now)
+		if err != nil {
+			return err
+		}
+		b = b.refill(rate, burst, now)
+		b.tokens = math.Min(float64(burst), b.tokens+1)
+		if b.tokens >= float64(burst) {
+			_, err = tx.ExecContext(ctx, `DELETE FROM rate_limits WHERE key = ?`, key)
+			return err
+		}
+		return saveBucket(ctx, tx, key, b, rate, burst)
+	})
+}
+
+func loadBucket(ctx context.Context, tx *wtx, key string, burst int, now time.Time) (bucket, error) {
 	b := bucket{tokens: float64(burst), at: now}
 	var at int64
-	err := s.rd.QueryRowContext(ctx, `SELECT tokens, updated_at FROM rate_limits WHERE key = ?`, key).Scan(&b.tokens, &at)
+	err := tx.QueryRowContext(ctx, `SELECT tokens, updated_at FROM rate_limits WHERE key = ?`, key).
+		Scan(&b.tokens, &at)
 	switch {
 	case err == nil:
 		b.at = fromMicro(at)
 	case !errors.Is(err, sql.ErrNoRows):
-		return false, 0, wrap("peek", err)
+		return bucket{}, err
 	}
-	_, ok, wait := b.take(rate, burst, now)
-	return ok, wait, nil
+	return b, nil
+}
+
+func saveBucket(ctx context.Context, tx *wtx, key string, b bucket, rate float64, burst int) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO rate_limits (key, tokens, updated_at, full_at)
+		VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET
+		tokens = excluded.tokens, updated_at = excluded.updated_at, full_at = excluded.full_at`,
+		key, b.tokens, micro(b.at), micro(b.fullAt(rate, burst)))
+	return err
 }
 
 // Take implements store.Limits. A missing bucket is full; a denied Take
@@ -65,25 +97,15 @@ func (s *Store) Take(ctx context.Context, key string, rate float64, burst int, n
 		wait time.Duration
 	)
 	err := s.write(ctx, "take", func(tx *wtx) error {
-		b := bucket{tokens: float64(burst), at: now}
-		var at int64
-		err := tx.QueryRowContext(ctx, `SELECT tokens, updated_at FROM rate_limits WHERE key = ?`, key).
-			Scan(&b.tokens, &at)
-		switch {
-		case err == nil:
-			b.at = fromMicro(at)
-		case !errors.Is(err, sql.ErrNoRows):
+		b, err := loadBucket(ctx, tx, key, burst, now)
+		if err != nil {
 			return err
 		}
 		b, ok, wait = b.take(rate, burst, now)
 		if !ok {
 			return nil
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO rate_limits (key, tokens, updated_at, full_at)
-			VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET
-			tokens = excluded.tokens, updated_at = excluded.updated_at, full_at = excluded.full_at`,
-			key, b.tokens, micro(b.at), micro(b.fullAt(rate, burst)))
-		return err
+		return saveBucket(ctx, tx, key, b, rate, burst)
 	})
 	if err != nil {
 		return false, 0, err

@@ -17,8 +17,6 @@ func TestQueryPlans(t *testing.T) {
 		`SELECT ` + sessionCols + ` FROM sessions WHERE cookie_hash = ?`:                               "INDEX sessions_cookie",
 		`SELECT ` + sessionCols + ` FROM sessions WHERE user_id = ? ORDER BY created_at DESC, id DESC`: "INDEX sessions_user",
 		`DELETE FROM sessions WHERE user_id = ? AND id <> ?`:                                           "INDEX sessions_user",
-		`SELECT session_id, gen FROM refresh_tokens WHERE hash = ?`:                                    "PRIMARY KEY",
-		`SELECT hash FROM refresh_tokens WHERE session_id = ? AND gen = ?`:                             "INDEX refresh_tokens_session",
 		`DELETE FROM revocations WHERE until <= ?`:                                                     "INDEX revocations_until",
 		`DELETE FROM challenges WHERE hash = ? RETURNING ` + challengeCols:                             "PRIMARY KEY",
 		`DELETE FROM challenges WHERE expires_at <= ?`:                                                 "INDEX challenges_expires",

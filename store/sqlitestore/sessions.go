@@ -2,6 +2,7 @@ package sqlitestore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -18,36 +19,50 @@ func (s *Store) CreateSession(ctx context.Context, in store.CreateSession) ([]st
 	if sess.RefreshGen != 1 {
 		return nil, fmt.Errorf("sqlitestore: create session: RefreshGen is %d, want 1", sess.RefreshGen)
 	}
+	if len(sess.RefreshHash) == 0 {
+		return nil, wrap("create session", errEmptyHash)
+	}
 	if sess.RotatedAt.IsZero() {
 		sess.RotatedAt = sess.CreatedAt
 	}
+	args, err := sessionArgs(sess)
+	if err != nil {
+		return nil, wrap("create session", err)
+	}
 	var ended []store.Ended
-	err := s.write(ctx, "create session", func(tx *wtx) error {
+	err = s.write(ctx, "create session", func(tx *wtx) error {
 		ended = nil
+		var ver int64
+		err := tx.QueryRowContext(ctx, `SELECT cred_version FROM users WHERE id = ?`, sess.UserID).Scan(&ver)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && ver != in.CredVersion) {
+			return store.ErrCredentialChanged
+		}
+		if err != nil {
+			return err
+		}
 		existing, err := userSessions(ctx, tx, sess.UserID)
 		if err != nil {
 			return err
 		}
-		dead, end, err := planCreate(existing, in)
+		dead, end, err := store.PlanCreate(existing, in)
 		if err != nil {
 			return err
 		}
 		for _, d := range dead {
-			if err := deleteRefreshOf(ctx, tx, `id = ?`, d.ID); err != nil {
-				return err
-			}
 			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, d.ID); err != nil {
 				return err
 			}
 		}
 		for _, e := range end {
-			en, err := endSession(ctx, tx, e.session.ID, e.reason, in.Now, in.RevokeUntil)
+			en, err := endSession(ctx, tx, e.Session.ID, e.Reason, in.Now, in.RevokeUntil)
 			if err != nil {
 				return err
 			}
 			ended = append(ended, en)
 		}
-		return insertSession(ctx, tx, sess, in.RefreshHash)
+		_, err = tx.ExecContext(ctx, `INSERT INTO sessions (`+sessionCols+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -55,25 +70,7 @@ func (s *Store) CreateSession(ctx context.Context, in store.CreateSession) ([]st
 	return ended, nil
 }
 
-func insertSession(ctx context.Context, tx *wtx, sess store.Session, refreshHash []byte) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO sessions (`+sessionCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, sessionArgs(sess)...)
-	if err != nil {
-		return err
-	}
-	return insertRefresh(ctx, tx, refreshHash, sess.ID, sess.RefreshGen, sess.RotatedAt)
-}
-
 var errEmptyHash = errors.New("empty refresh token hash")
-
-func insertRefresh(ctx context.Context, tx *wtx, hash []byte, sessionID string, gen int64, at time.Time) error {
-	if len(hash) == 0 {
-		return errEmptyHash
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO refresh_tokens (hash, session_id, gen, created_at)
-		VALUES (?, ?, ?, ?)`, hash, sessionID, gen, micro(at))
-	return err
-}
 
 // Session implements store.Sessions.
 func (s *Store) Session(ctx context.Context, id string) (store.Session, error) {
@@ -121,12 +118,21 @@ func (s *Store) Touch(ctx context.Context, id string, now time.Time) error {
 }
 
 // Reauth implements store.Sessions.
-func (s *Store) Reauth(ctx context.Context, id string, refreshHash []byte, now time.Time, refreshTTL time.Duration) (store.Session, error) {
+func (s *Store) Reauth(ctx context.Context, id string, gen int64, refreshHash []byte, now time.Time, refreshTTL, idle time.Duration) (store.Session, error) {
+	if len(refreshHash) == 0 {
+		return store.Session{}, wrap("reauth", errEmptyHash)
+	}
 	var out store.Session
 	err := s.write(ctx, "reauth", func(tx *wtx) error {
 		cur, err := loadSession(ctx, tx, id)
 		if err != nil {
 			return err
+		}
+		if cur.ExpiredAt(now, idle) {
+			return store.ErrNotFound
+		}
+		if gen != cur.RefreshGen+1 {
+			return store.ErrConflict
 		}
 		cur.AuthTime = now
 		out, err = advanceChain(ctx, tx, cur, refreshHash, now, refreshTTL)
@@ -137,29 +143,14 @@ func (s *Store) Reauth(ctx context.Context, id string, refreshHash []byte, now t
 
 // advanceChain makes hash the current refresh token of cur as generation
 // RefreshGen+1, issued and seen at now, expiring at now+ttl capped by the
-// session's absolute expiry. It also writes cur.AuthTime.
+// session's absolute expiry. It also writes cur.AuthTime. The session row
+// is the whole chain: nothing else is written.
 func advanceChain(ctx context.Context, tx *wtx, cur store.Session, hash []byte, now time.Time, ttl time.Duration) (store.Session, error) {
-	gen := cur.RefreshGen + 1
-	if err := insertRefresh(ctx, tx, hash, cur.ID, gen, now); err != nil {
-		return store.Session{}, err
-	}
 	rexp := now.Add(ttl)
 	if cur.ExpiresAt.Before(rexp) {
 		rexp = cur.ExpiresAt
 	}
-	return scanSession(tx.QueryRowContext(ctx, `UPDATE sessions SET refresh_gen = ?, rotated_at = ?,
-		last_seen_at = ?, refresh_expires_at = ?, auth_time = ? WHERE id = ? RETURNING `+sessionCols,
-		gen, micro(now), micro(now), micro(rexp), micro(cur.AuthTime), cur.ID))
-}
-
-// RefreshSession implements store.Sessions.
-func (s *Store) RefreshSession(ctx context.Context, hash []byte) (store.Session, int64, error) {
-	var sid string
-	var gen int64
-	err := s.rd.QueryRowContext(ctx, `SELECT session_id, gen FROM refresh_tokens WHERE hash = ?`, hash).Scan(&sid, &gen)
-	if err != nil {
-		return store.Session{}, 0, wrap("refresh session", err)
-	}
-	sess, err := loadSession(ctx, s.rd, sid)
-	return sess, gen, wrap("refresh session", err)
+	return scanSession(tx.QueryRowContext(ctx, `UPDATE sessions SET refresh_gen = ?, refresh_hash = ?,
+		rotated_at = ?, last_seen_at = ?, refresh_expires_at = ?, auth_time = ? WHERE id = ? RETURNING `+sessionCols,
+		cur.RefreshGen+1, hash, micro(now), micro(now), micro(rexp), micro(cur.AuthTime), cur.ID))
 }

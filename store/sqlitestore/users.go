@@ -61,18 +61,54 @@ func (s *Store) SetRoles(ctx context.Context, id string, roles []string, now tim
 		var err error
 		u, err = scanUser(tx.QueryRowContext(ctx, `UPDATE users SET roles = ?, updated_at = ?
 			WHERE id = ? RETURNING `+userCols, enc, micro(now), id))
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE sessions SET roles = ? WHERE user_id = ?`, enc, id)
 		return err
 	})
 	return u, err
 }
 
 // SetPasswordHash implements store.Users.
-func (s *Store) SetPasswordHash(ctx context.Context, id, hash string, now time.Time) error {
+func (s *Store) SetPasswordHash(ctx context.Context, id, hash string, credVersion int64, now time.Time) error {
 	return s.write(ctx, "set password hash", func(tx *wtx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, updated_at = ?
-			WHERE id = ?`, hash, micro(now), id)
-		return mustAffect(res, err)
+		var ver int64
+		if err := tx.QueryRowContext(ctx, `SELECT cred_version FROM users WHERE id = ?`, id).Scan(&ver); err != nil {
+			return err
+		}
+		if ver != credVersion {
+			return store.ErrCredentialChanged
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`,
+			hash, micro(now), id)
+		return err
 	})
+}
+
+// SetPassword implements store.Credentials in one writer transaction.
+func (s *Store) SetPassword(ctx context.Context, in store.SetPassword) (store.User, []store.Ended, error) {
+	var (
+		u     store.User
+		ended []store.Ended
+	)
+	err := s.write(ctx, "set password", func(tx *wtx) error {
+		var err error
+		u, err = scanUser(tx.QueryRowContext(ctx, `UPDATE users SET password_hash = ?, updated_at = ?,
+			cred_version = cred_version + 1 WHERE id = ? RETURNING `+userCols, in.Hash, micro(in.Now), in.UserID))
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM challenges WHERE user_id = ?`, in.UserID); err != nil {
+			return err
+		}
+		ended, err = endUserSessions(ctx, tx, in.UserID, in.Keep, in.Reason, in.Now, in.RevokeUntil)
+		return err
+	})
+	if err != nil {
+		return store.User{}, nil, err
+	}
+	return u, ended, nil
 }
 
 // DeleteUser implements store.Users. It removes the users row only: the

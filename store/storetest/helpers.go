@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -43,16 +45,45 @@ func newSession(name, user, device string, c time.Time) store.Session {
 		ExpiresAt: c.Add(lifetime), RefreshExpiresAt: c.Add(refreshTTL),
 		RefreshGen: 1, RotatedAt: c,
 		IP: "192.0.2.1", UserAgent: "storetest/1.0 (" + name + ")",
+		Username: user, Roles: []string{"user"}, RefreshHash: hash(name + "/1"),
+	}
+}
+
+// suiteUsers are created in every fresh store outside the Users group:
+// CreateSession checks the user's credential version.
+var suiteUsers = []string{"u1", "u2"}
+
+func addSuiteUsers(t *testing.T, s store.Store) {
+	t.Helper()
+	for _, name := range suiteUsers {
+		mustUser(t, s, name, "suite-"+name, base)
 	}
 }
 
 // createIn is a CreateSession of sess with refresh token token, without
 // limit or device replacement, at the session's creation time.
 func createIn(sess store.Session, token string) store.CreateSession {
+	sess.RefreshHash = hash(token)
 	return store.CreateSession{
-		Session: sess, RefreshHash: hash(token), Now: sess.CreatedAt,
+		Session: sess, Now: sess.CreatedAt,
 		RevokeUntil: sess.CreatedAt.Add(revokeFor), IdleTimeout: idle,
 	}
+}
+
+// tokenOf reads the suite's token names, "session/gen[suffix]": the session
+// and generation a real token carries under its MAC. A name without a
+// generation claims generation 1.
+func tokenOf(token string) (string, int64) {
+	name, rest, _ := strings.Cut(token, "/")
+	end := 0
+	for end < len(rest) && rest[end] >= '0' && rest[end] <= '9' {
+		end++
+	}
+	gen, err := strconv.ParseInt(rest[:end], 10, 64)
+	if err != nil {
+		gen = 1
+	}
+	return id(name), gen
 }
 
 // mustCreate inserts sess with refresh token token and no limit.
@@ -65,7 +96,9 @@ func mustCreate(t *testing.T, s store.Store, sess store.Session, token string) {
 
 // rotateIn presents token at now with successor next and the suite defaults.
 func rotateIn(token, next string, now time.Time) store.Rotate {
+	sid, gen := tokenOf(token)
 	return store.Rotate{
+		SessionID: sid, Gen: gen,
 		PresentedHash: hash(token), SuccessorHash: hash(next), Now: now,
 		Grace: grace, RefreshTTL: refreshTTL, IdleTimeout: idle,
 		RevokeUntil: now.Add(revokeFor),
@@ -93,9 +126,14 @@ func ts(t time.Time) string {
 }
 
 func sessionString(s store.Session) string {
-	return fmt.Sprintf("{id=%s user=%s device=%q created=%s seen=%s auth=%s exp=%s rexp=%s gen=%d rotated=%s ip=%q ua=%q cookie=%x}",
+	roles := s.Roles
+	if len(roles) == 0 {
+		roles = nil
+	}
+	return fmt.Sprintf("{id=%s user=%s device=%q created=%s seen=%s auth=%s exp=%s rexp=%s gen=%d rotated=%s ip=%q ua=%q cookie=%x name=%q roles=%q refresh=%x}",
 		s.ID, s.UserID, s.DeviceID, ts(s.CreatedAt), ts(s.LastSeenAt), ts(s.AuthTime),
-		ts(s.ExpiresAt), ts(s.RefreshExpiresAt), s.RefreshGen, ts(s.RotatedAt), s.IP, s.UserAgent, s.CookieHash)
+		ts(s.ExpiresAt), ts(s.RefreshExpiresAt), s.RefreshGen, ts(s.RotatedAt), s.IP, s.UserAgent, s.CookieHash,
+		s.Username, roles, s.RefreshHash)
 }
 
 func checkSession(t *testing.T, what string, got, want store.Session) {

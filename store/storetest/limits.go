@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -51,21 +52,39 @@ var limitTests = []test{
 			t.Errorf("after an hour: %d of 5 allowed, want the burst of 3", n)
 		}
 	}},
-	{"peek answers like take but takes nothing", func(t *testing.T, s store.Store) {
-		for i := 0; i < 5; i++ {
-			if ok, _, err := s.Peek(t.Context(), "p", 2, 3, at(0)); !ok || err != nil {
-				t.Fatalf("peek %d on a full bucket: %v %v", i, ok, err)
+	{"refund gives one token back, never above burst", func(t *testing.T, s store.Store) {
+		takeN(t, s, "r", 3, at(0))
+		wantErr(t, "Refund", s.Refund(t.Context(), "r", 2, 3, at(0)), nil)
+		if n, _ := takeN(t, s, "r", 3, at(0)); n != 1 {
+			t.Errorf("after one refund: %d allowed, want 1", n)
+		}
+		for range 5 {
+			wantErr(t, "Refund", s.Refund(t.Context(), "r", 2, 3, at(time.Second)), nil)
+		}
+		if n, _ := takeN(t, s, "r", 5, at(time.Second)); n != 3 {
+			t.Errorf("after many refunds: %d of 5 allowed, want the burst of 3", n)
+		}
+		wantErr(t, "Refund(missing bucket)", s.Refund(t.Context(), "fresh", 2, 3, at(0)), nil)
+		if n, _ := takeN(t, s, "fresh", 5, at(0)); n != 3 {
+			t.Errorf("refund of a full bucket overfilled it: %d of 5 allowed", n)
+		}
+	}},
+	{"concurrent takes never pass more than the burst", func(t *testing.T, s store.Store) {
+		var mu sync.Mutex
+		allowed := 0
+		parallel(16, func(int) {
+			ok, _, err := s.Take(t.Context(), "race", 0.001, 5, at(0))
+			if err != nil {
+				t.Error(err)
 			}
-		}
-		if n, _ := takeN(t, s, "p", 3, at(0)); n != 3 {
-			t.Fatalf("peeks consumed tokens: %d of 3 taken", n)
-		}
-		ok, retry, err := s.Peek(t.Context(), "p", 2, 3, at(0))
-		if ok || err != nil || !near(retry, 500*time.Millisecond) {
-			t.Errorf("peek on an empty bucket: %v %v %v; want denied, 500ms", ok, retry, err)
-		}
-		if ok, _, _ := s.Peek(t.Context(), "p", 2, 3, at(500*time.Millisecond)); !ok {
-			t.Error("peek does not see the refill")
+			if ok {
+				mu.Lock()
+				allowed++
+				mu.Unlock()
+			}
+		})
+		if allowed != 5 {
+			t.Errorf("16 concurrent takes on a burst of 5: %d allowed", allowed)
 		}
 	}},
 	{"keys are independent", func(t *testing.T, s store.Store) {

@@ -7,9 +7,10 @@ import (
 	"github.com/gatehouse/gatehouse/store"
 )
 
-// rotated is sess after a rotation at now with ttl.
-func rotated(sess store.Session, now time.Time, ttl time.Duration) store.Session {
+// rotated is sess after a rotation to token next at now with ttl.
+func rotated(sess store.Session, next string, now time.Time, ttl time.Duration) store.Session {
 	sess.RefreshGen++
+	sess.RefreshHash = hash(next)
 	sess.RotatedAt, sess.LastSeenAt = now, now
 	sess.RefreshExpiresAt = now.Add(ttl)
 	if sess.ExpiresAt.Before(sess.RefreshExpiresAt) {
@@ -62,10 +63,10 @@ var rotateTests = []test{
 	{"rotates the current token", func(t *testing.T, s store.Store) {
 		sess := newSession("s1", "u1", "d", at(0))
 		mustCreate(t, s, sess, "s1/1")
-		want := rotated(sess, at(time.Hour), refreshTTL)
+		want := rotated(sess, "s1/2", at(time.Hour), refreshTTL)
 		checkSession(t, "RotateRefresh result", mustRotate(t, s, "s1/1", "s1/2", at(time.Hour)), want)
 		checkSession(t, "Session after rotation", mustSession(t, s, "s1"), want)
-		want = rotated(want, at(2*time.Hour), refreshTTL)
+		want = rotated(want, "s1/3", at(2*time.Hour), refreshTTL)
 		checkSession(t, "second rotation", mustRotate(t, s, "s1/2", "s1/3", at(2*time.Hour)), want)
 	}},
 	{"refresh expiry is capped by the absolute expiry", func(t *testing.T, s store.Store) {
@@ -81,7 +82,9 @@ var rotateTests = []test{
 	}},
 	{"unknown token is ErrNotFound", func(t *testing.T, s store.Store) {
 		mustCreate(t, s, newSession("s1", "u1", "d", at(0)), "s1/1")
-		rejected(t, s, rotateIn("bogus", "bogus'", at(time.Minute)), store.ErrNotFound)
+		rejected(t, s, rotateIn("s1/1bogus", "s1/2bogus", at(time.Minute)), store.ErrNotFound)
+		rejected(t, s, rotateIn("s1/2", "s1/3", at(time.Minute)), store.ErrNotFound) // a generation from the future
+		rejected(t, s, rotateIn("nope/1", "nope/2", at(time.Minute)), store.ErrNotFound)
 	}},
 	{"absolutely expired session is ErrSessionExpired", func(t *testing.T, s store.Store) {
 		sess := newSession("s1", "u1", "d", at(0))
@@ -145,36 +148,51 @@ var reauthTests = []test{
 		sess := newSession("s1", "u1", "d", at(0))
 		mustCreate(t, s, sess, "s1/1")
 		mustRotate(t, s, "s1/1", "s1/2", at(time.Hour))
-		want := rotated(sess, at(time.Hour), refreshTTL)
-		want = rotated(want, at(2*time.Hour), time.Hour)
+		want := rotated(sess, "s1/2", at(time.Hour), refreshTTL)
+		want = rotated(want, "s1/3re", at(2*time.Hour), time.Hour)
 		want.AuthTime = at(2 * time.Hour)
-		got, err := s.Reauth(t.Context(), sess.ID, hash("s1/re"), at(2*time.Hour), time.Hour)
+		got, err := s.Reauth(t.Context(), sess.ID, 3, hash("s1/3re"), at(2*time.Hour), time.Hour, idle)
 		wantErr(t, "Reauth", err, nil)
 		checkSession(t, "Reauth result", got, want)
 		checkSession(t, "Session after Reauth", mustSession(t, s, "s1"), want)
-		mustRotate(t, s, "s1/re", "s1/4", at(2*time.Hour+time.Minute))
+		mustRotate(t, s, "s1/3re", "s1/4", at(2*time.Hour+time.Minute))
 	}},
 	{"refresh expiry is capped by the absolute expiry", func(t *testing.T, s store.Store) {
 		sess := newSession("s1", "u1", "d", at(0))
 		mustCreate(t, s, sess, "s1/1")
-		got, err := s.Reauth(t.Context(), sess.ID, hash("s1/re"), sess.ExpiresAt.Add(-time.Hour), refreshTTL)
+		wantErr(t, "Touch", s.Touch(t.Context(), sess.ID, sess.ExpiresAt.Add(-2*time.Hour)), nil)
+		got, err := s.Reauth(t.Context(), sess.ID, 2, hash("s1/2re"), sess.ExpiresAt.Add(-time.Hour), refreshTTL, idle)
 		wantErr(t, "Reauth", err, nil)
 		if !got.RefreshExpiresAt.Equal(sess.ExpiresAt) {
 			t.Errorf("RefreshExpiresAt = %s, want %s", ts(got.RefreshExpiresAt), ts(sess.ExpiresAt))
 		}
 	}},
 	{"unknown session is ErrNotFound", func(t *testing.T, s store.Store) {
-		_, err := s.Reauth(t.Context(), id("nope"), hash("x"), at(0), refreshTTL)
+		_, err := s.Reauth(t.Context(), id("nope"), 2, hash("x"), at(0), refreshTTL, idle)
+		wantErr(t, "Reauth", err, store.ErrNotFound)
+	}},
+	{"a generation other than the next is ErrConflict and changes nothing", func(t *testing.T, s store.Store) {
+		mustCreate(t, s, newSession("s1", "u1", "d", at(0)), "s1/1")
+		before := mustSession(t, s, "s1")
+		for _, gen := range []int64{1, 3} {
+			_, err := s.Reauth(t.Context(), id("s1"), gen, hash("s1/xre"), at(time.Minute), refreshTTL, idle)
+			wantErr(t, "Reauth", err, store.ErrConflict)
+		}
+		checkSession(t, "session after refused reauths", mustSession(t, s, "s1"), before)
+	}},
+	{"an idle session is ErrNotFound", func(t *testing.T, s store.Store) {
+		mustCreate(t, s, newSession("s1", "u1", "d", at(0)), "s1/1")
+		_, err := s.Reauth(t.Context(), id("s1"), 2, hash("s1/2re"), at(idle), refreshTTL, idle)
 		wantErr(t, "Reauth", err, store.ErrNotFound)
 	}},
 	{"the token before a reauth is ErrNotFound within grace", func(t *testing.T, s store.Store) {
 		mustCreate(t, s, newSession("s1", "u1", "d", at(0)), "s1/1")
 		mustRotate(t, s, "s1/1", "s1/2", at(time.Hour))
-		_, err := s.Reauth(t.Context(), id("s1"), hash("s1/re"), at(time.Hour+time.Second), refreshTTL)
+		_, err := s.Reauth(t.Context(), id("s1"), 3, hash("s1/3re"), at(time.Hour+time.Second), refreshTTL, idle)
 		wantErr(t, "Reauth", err, nil)
 		// s1/2 is now the previous generation, spent by the reauth just now:
 		// presenting it derives successor s1/3, which is not the current token.
 		rejected(t, s, rotateIn("s1/2", "s1/3", at(time.Hour+2*time.Second)), store.ErrNotFound)
-		mustRotate(t, s, "s1/re", "s1/4", at(time.Hour+3*time.Second))
+		mustRotate(t, s, "s1/3re", "s1/4", at(time.Hour+3*time.Second))
 	}},
 }

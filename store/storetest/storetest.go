@@ -22,8 +22,9 @@ type test struct {
 //   - a nil and an empty CookieHash are the same (no cookie);
 //   - times round-trip at least to the microsecond; expectations are
 //     truncated to it;
-//   - Sweep counts the session, revocation and challenge rows it removed
-//     (refresh tokens, removed with their sessions, are not counted);
+//   - Sweep counts the session, revocation and challenge rows it removed;
+//   - outside the Users group every store starts with users u1 and u2
+//     (CreateSession checks the user's credential version);
 //   - an event without detail may read back with a nil or an empty Detail;
 //   - UserEvents with limit <= 0 returns at most 100 events; any limit is
 //     capped at 1000.
@@ -50,7 +51,13 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
 			for _, tc := range g.tests {
-				t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
+				t.Run(tc.name, func(t *testing.T) {
+					s := open(t)
+					if g.name != "Users" {
+						addSuiteUsers(t, s)
+					}
+					tc.fn(t, s)
+				})
 			}
 		})
 	}

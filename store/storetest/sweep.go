@@ -17,8 +17,8 @@ var sweepTests = []test{
 		idleS.LastSeenAt = now.Add(-idle)                                 // idle deadline == now
 		refresh := newSession("refresh", "u2", "d", now.Add(-refreshTTL)) // RefreshExpiresAt == now
 		refresh.LastSeenAt = now.Add(-time.Minute)
-		for _, sess := range []store.Session{live, abs, idleS, refresh} {
-			mustCreate(t, s, sess, sess.ID)
+		for i, sess := range []store.Session{live, abs, idleS, refresh} {
+			mustCreate(t, s, sess, []string{"live", "abs", "idle", "refresh"}[i]+"/1")
 		}
 		for _, until := range []time.Duration{-time.Minute, 0, time.Minute} {
 			_, err := s.AddRevocation(t.Context(), store.Revocation{UserID: id("u1"), NotBefore: now, Until: now.Add(until), CreatedAt: now})

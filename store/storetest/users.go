@@ -66,7 +66,7 @@ var userTests = []test{
 		wantErr(t, "UserByName", err, store.ErrNotFound)
 		_, err = s.SetRoles(ctx, id("nobody"), []string{"x"}, at(time.Hour))
 		wantErr(t, "SetRoles", err, store.ErrNotFound)
-		wantErr(t, "SetPasswordHash", s.SetPasswordHash(ctx, id("nobody"), "h", at(time.Hour)), store.ErrNotFound)
+		wantErr(t, "SetPasswordHash", s.SetPasswordHash(ctx, id("nobody"), "h", 0, at(time.Hour)), store.ErrNotFound)
 	}},
 	{"list users orders by creation and limits", func(t *testing.T, s store.Store) {
 		us, err := s.ListUsers(t.Context(), 0)
@@ -122,7 +122,7 @@ var userTests = []test{
 		u := mustUser(t, s, "u1", "alice", at(0))
 		want := u
 		want.PasswordHash, want.UpdatedAt = "$argon2id$v=19$m=131072,t=4,p=4$new", at(time.Hour)
-		wantErr(t, "SetPasswordHash", s.SetPasswordHash(t.Context(), u.ID, want.PasswordHash, at(time.Hour)), nil)
+		wantErr(t, "SetPasswordHash", s.SetPasswordHash(t.Context(), u.ID, want.PasswordHash, 0, at(time.Hour)), nil)
 		got, err := s.UserByID(t.Context(), u.ID)
 		wantErr(t, "UserByID", err, nil)
 		checkUser(t, "after SetPasswordHash", got, want)
