@@ -93,10 +93,13 @@ func (a *App) assemble(ctx context.Context) error {
 		sinks = append(sinks, a.Webhook)
 	}
 	a.Audit = audit.New(a.Store, a.Log, 0, sinks...)
-	a.Hasher = password.NewHasher(password.Params{
+	a.Hasher, err = password.NewHasher(password.Params{
 		Memory: uint32(c.Argon2Memory), Time: uint32(c.Argon2Time), Threads: uint8(c.Argon2Threads),
 		SaltLen: 16, KeyLen: 32,
 	}, c.HashConcurrency, c.HashQueue)
+	if err != nil {
+		return fmt.Errorf("password hashing: %w", err)
+	}
 	a.Service, err = authn.New(authn.Deps{
 		Store: a.Store, Hasher: a.Hasher, Keys: a.Keys, Revoked: a.Revoked, Metrics: a.Metrics,
 		Log: a.Log, Now: a.Now, Secret: secret, Policy: Policy(c), Audit: a.Audit,
