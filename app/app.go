@@ -93,10 +93,13 @@ func (a *App) assemble(ctx context.Context) error {
 		sinks = append(sinks, a.Webhook)
 	}
 	a.Audit = audit.New(a.Store, a.Log, 0, sinks...)
-	a.Hasher = password.NewHasher(password.Params{
+	a.Hasher, err = password.NewHasher(password.Params{
 		Memory: uint32(c.Argon2Memory), Time: uint32(c.Argon2Time), Threads: uint8(c.Argon2Threads),
 		SaltLen: 16, KeyLen: 32,
 	}, c.HashConcurrency, c.HashQueue)
+	if err != nil {
+		return fmt.Errorf("password hashing: %w", err)
+	}
 	a.Service, err = authn.New(authn.Deps{
 		Store: a.Store, Hasher: a.Hasher, Keys: a.Keys, Revoked: a.Revoked, Metrics: a.Metrics,
 		Log: a.Log, Now: a.Now, Secret: secret, Policy: Policy(c), Audit: a.Audit,
@@ -105,6 +108,7 @@ func (a *App) assemble(ctx context.Context) error {
 		return err
 	}
 	a.gauges()
+	a.countSessions(ctx)
 	return nil
 }
 
@@ -139,15 +143,18 @@ func (a *App) gauges() {
 		a.Metrics.Gauge("gatehouse_webhook_delivered", "Webhook events delivered.", func() float64 { return float64(a.Webhook.Delivered()) })
 		a.Metrics.Gauge("gatehouse_webhook_dropped", "Webhook events given up on (queue full, permanent failure or attempts exhausted).", func() float64 { return float64(a.Webhook.Dropped()) })
 	}
-	a.Metrics.Gauge("gatehouse_sessions", "Session rows in the store (live or awaiting the sweeper).", func() float64 {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		n, err := a.Store.CountSessions(ctx)
-		if err != nil {
-			return -1
-		}
-		return float64(n)
-	})
+}
+
+// countSessions sets the gatehouse_sessions gauge from one COUNT. It runs at
+// start and after each sweep, so scrapes read a number and never query the
+// store; on error the previous value stays (the failure is logged).
+func (a *App) countSessions(ctx context.Context) {
+	n, err := a.Store.CountSessions(ctx)
+	if err != nil {
+		a.Log.Warn("counting sessions for metrics failed", "err", err)
+		return
+	}
+	a.Metrics.Sessions.Set(float64(n))
 }
 
 // Handler is the node's HTTP handler.
@@ -211,11 +218,10 @@ func (a *App) sweep(ctx context.Context) {
 	n, err := a.Store.Sweep(ctx, a.Now(), a.Config.IdleTimeout)
 	if err != nil {
 		a.Log.Warn("sweep failed", "err", err)
-		return
-	}
-	if n > 0 {
+	} else if n > 0 {
 		a.Log.Debug("swept expired rows", "rows", n)
 	}
+	a.countSessions(ctx)
 }
 
 // Close writes pending audit events and releases the store.

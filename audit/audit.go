@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,6 +21,7 @@ type Recorder struct {
 	sinks   []Sink
 	mu      sync.Mutex
 	pending []store.Event
+	writing []store.Event // the batch Flush is writing now, still visible to Queued
 	wake    chan struct{}
 	writeMu sync.Mutex // one batch write at a time, in order
 	dropped atomic.Uint64
@@ -73,14 +75,35 @@ func (r *Recorder) Pending() int {
 	return len(r.pending)
 }
 
-// Flush writes every queued event now. Readers of the trail call it first so
-// a user sees their own latest events.
+// Queued returns copies of userID's events not yet in the store (waiting, or
+// in the batch being written), in the order they were recorded. Readers of
+// the trail merge them with the stored page so a user sees their own latest
+// events without the read forcing a write. An event may be both here and
+// already in the store for a moment at the end of a batch write: readers
+// deduplicate by ID.
+func (r *Recorder) Queued(userID string) []store.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []store.Event
+	for _, q := range [][]store.Event{r.writing, r.pending} {
+		for _, e := range q {
+			if e.UserID == userID {
+				e.Detail = maps.Clone(e.Detail)
+				out = append(out, e)
+			}
+		}
+	}
+	return out
+}
+
+// Flush writes every queued event now: at shutdown, and from Run.
 func (r *Recorder) Flush(ctx context.Context) error {
 	r.writeMu.Lock()
 	defer r.writeMu.Unlock()
 	r.mu.Lock()
 	batch := r.pending
 	r.pending = nil
+	r.writing = batch
 	r.mu.Unlock()
 	if len(batch) == 0 {
 		return nil
@@ -89,6 +112,9 @@ func (r *Recorder) Flush(ctx context.Context) error {
 		r.requeue(batch)
 		return err
 	}
+	r.mu.Lock()
+	r.writing = nil
+	r.mu.Unlock()
 	return nil
 }
 
@@ -96,6 +122,7 @@ func (r *Recorder) Flush(ctx context.Context) error {
 func (r *Recorder) requeue(batch []store.Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.writing = nil
 	room := r.max - len(r.pending)
 	if room < len(batch) {
 		r.dropped.Add(uint64(len(batch) - room))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -102,4 +103,62 @@ func TestRunFlushesInBackgroundAndAtShutdown(t *testing.T) {
 	if r.Pending() != 0 {
 		t.Fatal("shutdown did not flush")
 	}
+}
+
+// blockingEvents holds AddEvents until release is closed, reporting on
+// entered when a write has started.
+type blockingEvents struct {
+	fakeEvents
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (b *blockingEvents) AddEvents(ctx context.Context, es []store.Event) error {
+	b.entered <- struct{}{}
+	<-b.release
+	return b.fakeEvents.AddEvents(ctx, es)
+}
+
+// TestQueuedShowsAUsersUnwrittenEvents: readers of the trail see events not
+// yet in the store, including the batch being written, without writing.
+func TestQueuedShowsAUsersUnwrittenEvents(t *testing.T) {
+	t.Parallel()
+	st := &blockingEvents{entered: make(chan struct{}, 1), release: make(chan struct{})}
+	r := New(st, quiet(), 10)
+	r.Record(store.Event{ID: "1", UserID: "u", Detail: map[string]string{"k": "v"}})
+	r.Record(store.Event{ID: "2", UserID: "other"})
+	got := r.Queued("u")
+	if len(got) != 1 || got[0].ID != "1" {
+		t.Fatalf("Queued = %v", got)
+	}
+	got[0].Detail["k"] = "changed"
+	if r.Queued("u")[0].Detail["k"] != "v" {
+		t.Fatal("Queued returned the queue's own Detail map")
+	}
+
+	flushed := make(chan error)
+	go func() { flushed <- r.Flush(context.Background()) }()
+	<-st.entered // the batch is being written: no longer pending, not yet stored
+	r.Record(store.Event{ID: "3", UserID: "u"})
+	if ids := idsOf(r.Queued("u")); ids != "1 3" {
+		t.Fatalf("Queued during a write = %s, want 1 3", ids)
+	}
+	close(st.release)
+	if err := <-flushed; err != nil {
+		t.Fatal(err)
+	}
+	if ids := idsOf(r.Queued("u")); ids != "3" {
+		t.Fatalf("Queued after the write = %s, want 3", ids)
+	}
+	if len(st.batches) != 1 {
+		t.Fatalf("Queued wrote: %d batches", len(st.batches))
+	}
+}
+
+func idsOf(es []store.Event) string {
+	var ids []string
+	for _, e := range es {
+		ids = append(ids, e.ID)
+	}
+	return strings.Join(ids, " ")
 }

@@ -3,6 +3,8 @@ package authn
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/gatehouse/gatehouse/store"
@@ -10,9 +12,11 @@ import (
 )
 
 // Recorder receives audit events (audit.Recorder); it must not block.
+// Queued returns a user's events not yet in the store, so reading the trail
+// shows them without forcing a write.
 type Recorder interface {
 	Record(store.Event)
-	Flush(ctx context.Context) error
+	Queued(userID string) []store.Event
 }
 
 // Event types of the audit trail.
@@ -73,7 +77,9 @@ type EventPage struct {
 	Next   string // pass as before for the next page; empty at the end
 }
 
-// UserEvents reads a user's trail (their own, or an admin's view).
+// UserEvents reads a user's trail (their own, or an admin's view). It only
+// reads: events still queued for the store are merged in from the recorder
+// rather than flushed, so a GET never writes.
 func (s *Service) UserEvents(ctx context.Context, userID, before string, limit int) (EventPage, error) {
 	if limit <= 0 || limit > 999 {
 		limit = 100 // the store caps at 1000 and one more is read to know there is a next page
@@ -81,21 +87,43 @@ func (s *Service) UserEvents(ctx context.Context, userID, before string, limit i
 	if len(before) > 64 {
 		return EventPage{}, invalid("before", "is not an event id")
 	}
+	var queued []store.Event
 	if s.Audit != nil {
-		if err := s.Audit.Flush(ctx); err != nil {
-			return EventPage{}, storeErr(err)
-		}
+		queued = s.Audit.Queued(userID) // before the store read: an event mid-write is then seen at least once
 	}
 	es, err := s.Store.UserEvents(ctx, userID, before, limit+1)
 	if err != nil {
 		return EventPage{}, storeErr(err)
 	}
+	es = mergeQueued(es, queued, before, limit+1)
 	page := EventPage{Events: es}
 	if len(es) > limit {
 		page.Events = es[:limit]
 		page.Next = es[limit-1].ID
 	}
 	return page, nil
+}
+
+// mergeQueued adds the queued events older than before (all if before is
+// empty) to a stored page, drops those already stored, and keeps the newest
+// n, newest first — the store's order, ids being time-ordered UUIDv7s.
+func mergeQueued(stored, queued []store.Event, before string, n int) []store.Event {
+	if len(queued) == 0 {
+		return stored
+	}
+	seen := make(map[string]bool, len(stored))
+	for _, e := range stored {
+		seen[e.ID] = true
+	}
+	out := stored
+	for _, e := range queued {
+		if !seen[e.ID] && (before == "" || e.ID < before) {
+			seen[e.ID] = true
+			out = append(out, e)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b store.Event) int { return strings.Compare(b.ID, a.ID) })
+	return out[:min(len(out), n)]
 }
 
 // AdminUserEvents is UserEvents for an admin: unknown users are ErrNotFound.

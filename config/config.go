@@ -64,6 +64,9 @@ type Config struct {
 	LogLevel        string
 }
 
+// MinAdminTokenLen is the shortest --admin-token accepted, in bytes.
+const MinAdminTokenLen = 32
+
 // Defaults returns the documented defaults.
 func Defaults() Config {
 	return Config{
@@ -172,6 +175,13 @@ func (c *Config) Validate() error {
 			bad("webhook-secret", "must be set (at least 16 characters) when --webhook is set")
 		}
 	}
+	// An admin token is a shared secret with no username and no rate of
+	// guesses it cannot sustain; 32 bytes (256 bits from a CSPRNG, e.g.
+	// `openssl rand -base64 32`) keeps online guessing hopeless.
+	if c.AdminToken != "" && len(c.AdminToken) < MinAdminTokenLen {
+		bad("admin-token", "must be at least %d bytes (got %d); generate one with `openssl rand -base64 32`, or leave it empty to disable the admin API",
+			MinAdminTokenLen, len(c.AdminToken))
+	}
 	c.validateCosts(bad)
 	c.validateLists(bad)
 	switch c.LogFormat {
@@ -196,6 +206,13 @@ func (c *Config) validateCosts(bad func(string, string, ...any)) {
 	}
 	if c.Argon2Threads < 1 || c.Argon2Threads > 255 {
 		bad("argon2-threads", "must be 1 to 255, got %d", c.Argon2Threads)
+	}
+	// argon2 needs 8 KiB per lane; the password package refuses less rather
+	// than let x/crypto silently round m up (the recorded cost would lie).
+	// The bound is repeated here because config imports nothing of ours.
+	if c.Argon2Threads >= 1 && c.Argon2Memory >= 8 && c.Argon2Memory < 8*c.Argon2Threads {
+		bad("argon2-memory", "must be at least 8 KiB per thread (%d KiB with --argon2-threads %d), got %d",
+			8*c.Argon2Threads, c.Argon2Threads, c.Argon2Memory)
 	}
 	if c.HashConcurrency < 0 {
 		bad("hash-concurrency", "must be 0 (one per CPU) or more")

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gatehouse/gatehouse/password"
 )
 
 func TestDefaultsAreValid(t *testing.T) {
@@ -110,5 +112,63 @@ func TestEnvName(t *testing.T) {
 	t.Parallel()
 	if EnvName("refresh-reuse-grace") != "GATEHOUSE_REFRESH_REUSE_GRACE" {
 		t.Fatal(EnvName("refresh-reuse-grace"))
+	}
+}
+
+// TestArgon2CombinationsMatchThePasswordPackage: Validate accepts exactly the
+// argon2 settings the password package can use, so a bad combination is a
+// configuration error (exit 2) and never a panic at start. It used to accept
+// --argon2-threads 4 --argon2-memory 16, which argon2 cannot run (8 KiB per
+// lane).
+func TestArgon2CombinationsMatchThePasswordPackage(t *testing.T) {
+	t.Parallel()
+	for _, mem := range []int{-1, 0, 7, 8, 15, 16, 31, 32, 64, 2040, 2047, 2048, 4 << 20, 4<<20 + 1} {
+		for _, threads := range []int{-1, 0, 1, 2, 4, 255, 256} {
+			for _, tm := range []int{0, 1, 100, 101} {
+				c := Defaults()
+				c.Argon2Memory, c.Argon2Threads, c.Argon2Time = mem, threads, tm
+				cfgErr := c.Validate()
+				p := password.Params{Memory: uint32(max(mem, 0)), Time: uint32(max(tm, 0)), Threads: uint8(max(threads, 0)), SaltLen: 16, KeyLen: 32}
+				pwOK := mem >= 0 && threads >= 0 && threads <= 255 && tm >= 0 && p.Validate() == nil
+				if (cfgErr == nil) != pwOK {
+					t.Errorf("m=%d p=%d t=%d: config.Validate = %v, password accepts: %v", mem, threads, tm, cfgErr, pwOK)
+				}
+			}
+		}
+	}
+	c := Defaults()
+	c.Argon2Memory, c.Argon2Threads = 16, 4
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "--argon2-memory: must be at least 8 KiB per thread (32 KiB with --argon2-threads 4), got 16") {
+		t.Fatalf("m=16 p=4: %v", err)
+	}
+}
+
+func TestAdminTokenLength(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, token string
+		ok          bool
+	}{
+		{"unset disables the admin API", "", true},
+		{"short", "short-token", false},
+		{"31 bytes", strings.Repeat("a", 31), false},
+		{"32 bytes", strings.Repeat("a", 32), true},
+		{"base64 of 32 random bytes", "q3Jq0V5mJ2mX1b0Yb9H0m3Tq2cC8kR6mJ2mX1b0Yb9E=", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := Defaults()
+			c.AdminToken = tc.token
+			err := c.Validate()
+			if (err == nil) != tc.ok {
+				t.Fatalf("Validate = %v, want ok %v", err, tc.ok)
+			}
+			if err != nil && !strings.Contains(err.Error(), "--admin-token: must be at least 32 bytes") {
+				t.Fatalf("unclear message: %v", err)
+			}
+			if err != nil && strings.Contains(err.Error(), tc.token) {
+				t.Fatalf("the message repeats the secret: %v", err)
+			}
+		})
 	}
 }

@@ -25,7 +25,7 @@ type env struct {
 	cfg   config.Config
 }
 
-const adminToken = "test-admin-token-0123456789"
+const adminToken = "test-admin-token-0123456789abcdef012345" // at least 32 bytes (config.MinAdminTokenLen)
 
 func testConfig(t *testing.T) config.Config {
 	c := testenv.Config(t)

@@ -15,6 +15,10 @@ type Metrics struct {
 	Verifies  *prometheus.CounterVec // result
 	Evictions *prometheus.CounterVec // reason
 	Requests  *prometheus.HistogramVec
+	// Sessions is set by whoever counts the session rows (the app's
+	// sweeper), never computed at scrape time: a scrape must cost no store
+	// query, or scraping becomes a load an outsider can drive.
+	Sessions prometheus.Gauge
 }
 
 // New registers every collector on a fresh registry, with the Go and process
@@ -44,13 +48,18 @@ func New() *Metrics {
 			Name: "gatehouse_http_request_duration_seconds", Help: "HTTP request duration by route, method and status.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"route", "method", "code"}),
+		Sessions: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "gatehouse_sessions", Help: "Session rows in the store (live or awaiting the sweeper), counted at start and at each sweep (--sweep-interval), not at scrape time.",
+		}),
 	}
-	m.Registry.MustRegister(m.Logins, m.Signups, m.Refreshes, m.Reuse, m.Verifies, m.Evictions, m.Requests,
+	m.Registry.MustRegister(m.Logins, m.Signups, m.Refreshes, m.Reuse, m.Verifies, m.Evictions, m.Requests, m.Sessions,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
-// Gauge registers a gauge whose value is read from f at scrape time.
+// Gauge registers a gauge whose value is read from f at scrape time. f runs
+// on every scrape, so it must only read memory (an atomic, a length), never
+// query the store.
 func (m *Metrics) Gauge(name, help string, f func() float64) {
 	m.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f))
 }

@@ -20,7 +20,7 @@ func BenchmarkHashDefault(b *testing.B) {
 // queue admits every RunParallel goroutine, so the figure is hashing cost under
 // the concurrency limit, never ErrBusy.
 func BenchmarkHasherParallel(b *testing.B) {
-	h := NewHasher(DefaultParams(), 0, runtime.GOMAXPROCS(0))
+	h := mustHasher(b, DefaultParams(), 0, runtime.GOMAXPROCS(0))
 	pw := []byte("correct horse battery staple")
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -36,32 +36,35 @@ type Hasher struct {
 }
 
 // NewHasher returns a Hasher for p. concurrency <= 0 means runtime.NumCPU();
-// queue < 0 means 0. It panics if p fails Validate: parameters are
-// configuration, and a server must not start with ones it cannot use. Check
-// p.Validate first if they come from user input.
+// queue < 0 means 0. It returns an error wrapping ErrInvalidParams if p fails
+// Validate, so a server refuses to start with parameters it cannot use
+// instead of panicking inside argon2.
 //
 // NewHasher computes one hash with p (the VerifyDummy target), so it takes as
 // long as a login.
-func NewHasher(p Params, concurrency, queue int) *Hasher {
+func NewHasher(p Params, concurrency, queue int) (*Hasher, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	dummy, err := dummyHash(p)
+	if err != nil {
+		return nil, err
+	}
 	if concurrency <= 0 {
 		concurrency = runtime.NumCPU()
 	}
 	queue = max(queue, 0)
 	return &Hasher{
 		params: p,
-		dummy:  mustDummy(p),
+		dummy:  dummy,
 		slots:  make(chan struct{}, concurrency),
 		limit:  int64(concurrency) + int64(queue),
-	}
+	}, nil
 }
 
-// mustDummy hashes a random, discarded secret, so no password can match it.
-func mustDummy(p Params) string {
-	s, err := Hash([]byte(rand.Text()), p)
-	if err != nil {
-		panic(err)
-	}
-	return s
+// dummyHash hashes a random, discarded secret, so no password can match it.
+func dummyHash(p Params) (string, error) {
+	return Hash([]byte(rand.Text()), p)
 }
 
 // Hash is the package-level Hash with the Hasher's params, run within the

@@ -184,7 +184,7 @@ func malformedCases() []struct{ name, phc string } {
 
 func TestVerifyRejectsMalformed(t *testing.T) {
 	t.Parallel()
-	h := NewHasher(testParams(), 1, 0)
+	h := mustHasher(t, testParams(), 1, 0)
 	var slots atomic.Int32
 	h.onSlot = func() { slots.Add(1) }
 	for _, tc := range malformedCases() {
@@ -273,7 +273,7 @@ func TestNewHasherNormalizesLimits(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			h := NewHasher(testParams(), tc.concurrency, tc.queue)
+			h := mustHasher(t, testParams(), tc.concurrency, tc.queue)
 			if cap(h.slots) != tc.wantSlots || h.limit != tc.wantLimit {
 				t.Fatalf("slots %d limit %d; want %d, %d", cap(h.slots), h.limit, tc.wantSlots, tc.wantLimit)
 			}
@@ -284,20 +284,52 @@ func TestNewHasherNormalizesLimits(t *testing.T) {
 	}
 }
 
-func TestNewHasherPanicsOnInvalidParams(t *testing.T) {
+// TestNewHasherRefusesInvalidParams: bad parameters are an error, never a
+// panic (--argon2-threads 4 --argon2-memory 16 used to crash the server at
+// start, since argon2 needs 8 KiB per lane).
+func TestNewHasherRefusesInvalidParams(t *testing.T) {
 	t.Parallel()
-	defer func() {
-		if err, _ := recover().(error); !errors.Is(err, ErrInvalidParams) {
-			t.Fatalf("recovered %v, want ErrInvalidParams", err)
-		}
-	}()
-	NewHasher(Params{}, 1, 0)
+	good := testParams()
+	with := func(f func(*Params)) Params { p := good; f(&p); return p }
+	tests := []struct {
+		name string
+		p    Params
+	}{
+		{"zero params", Params{}},
+		{"less than 8 KiB per lane", with(func(p *Params) { p.Memory, p.Threads = 16, 4 })},
+		{"zero threads", with(func(p *Params) { p.Threads = 0 })},
+		{"zero time", with(func(p *Params) { p.Time = 0 })},
+		{"memory over the bound", with(func(p *Params) { p.Memory = maxMemory + 1 })},
+		{"short salt", with(func(p *Params) { p.SaltLen = 4 })},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h, err := NewHasher(tc.p, 1, 0)
+			if !errors.Is(err, ErrInvalidParams) || h != nil {
+				t.Fatalf("NewHasher(%+v) = %v, %v; want nil, ErrInvalidParams", tc.p, h, err)
+			}
+		})
+	}
+	if _, err := NewHasher(with(func(p *Params) { p.Memory, p.Threads = 32, 4 }), 1, 0); err != nil {
+		t.Fatalf("8 KiB per lane refused: %v", err)
+	}
+}
+
+// mustHasher is NewHasher for parameters the test knows are valid.
+func mustHasher(t testing.TB, p Params, concurrency, queue int) *Hasher {
+	t.Helper()
+	h, err := NewHasher(p, concurrency, queue)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }
 
 func TestHasherRoundTrip(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	h := NewHasher(testParams(), 2, 0)
+	h := mustHasher(t, testParams(), 2, 0)
 	stored, err := h.Hash(ctx, []byte("s3cret"))
 	if err != nil {
 		t.Fatalf("Hash: %v", err)
@@ -313,7 +345,7 @@ func TestHasherRoundTrip(t *testing.T) {
 	}
 	upgraded := testParams()
 	upgraded.Time++
-	if !NewHasher(upgraded, 1, 0).NeedsRehash(stored) {
+	if !mustHasher(t, upgraded, 1, 0).NeedsRehash(stored) {
 		t.Errorf("NeedsRehash = false after params changed")
 	}
 }
@@ -351,7 +383,7 @@ func (g *gate) release() { g.released.Do(func() { close(g.open) }) }
 // newGatedHasher returns a Hasher whose first computation waits for g.release.
 // Cleanup releases it too, so a failing test leaks no blocked goroutine.
 func newGatedHasher(t *testing.T, concurrency, queue int) (*Hasher, *gate) {
-	h := NewHasher(testParams(), concurrency, queue)
+	h := mustHasher(t, testParams(), concurrency, queue)
 	g := &gate{held: make(chan struct{}), open: make(chan struct{}), waiting: make(chan struct{}, 16)}
 	t.Cleanup(g.release)
 	h.onSlot = func() {
@@ -457,7 +489,7 @@ func TestHasherCanceledContextSkipsWork(t *testing.T) {
 	for name, op := range hasherOps(stored) {
 		t.Run(name+" returns ctx.Err() without taking a free slot", func(t *testing.T) {
 			t.Parallel()
-			h := NewHasher(testParams(), 1, 0)
+			h := mustHasher(t, testParams(), 1, 0)
 			var slots atomic.Int32
 			h.onSlot = func() { slots.Add(1) }
 			ctx, cancel := context.WithCancel(context.Background())
@@ -476,7 +508,7 @@ func TestHasherCanceledContextSkipsWork(t *testing.T) {
 func TestHasherBoundsConcurrency(t *testing.T) {
 	t.Parallel()
 	const concurrency, callers = 2, 16
-	h := NewHasher(testParams(), concurrency, callers)
+	h := mustHasher(t, testParams(), concurrency, callers)
 	var running, peak atomic.Int32
 	h.onSlot = func() {
 		n := running.Add(1)
@@ -502,7 +534,7 @@ func TestHasherBoundsConcurrency(t *testing.T) {
 
 func TestVerifyDummy(t *testing.T) {
 	t.Parallel()
-	h := NewHasher(testParams(), 1, 0)
+	h := mustHasher(t, testParams(), 1, 0)
 	var slots atomic.Int32
 	h.onSlot = func() { slots.Add(1) }
 	if err := h.VerifyDummy(context.Background(), []byte("any password")); err != nil {

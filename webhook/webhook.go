@@ -87,8 +87,12 @@ type Sender struct {
 	pending        *item  // event in progress when Run last returned
 	reportedQueued uint64 // queueDropped value last logged
 
-	// Test hooks.
-	wait     func(ctx context.Context, d time.Duration) error
+	// The clock of the worker, replaced by tests so that no test sleeps:
+	// newTimer starts the delay before a retry (time.NewTimer), withTimeout
+	// bounds one attempt (context.WithTimeout).
+	newTimer    func(d time.Duration) (c <-chan time.Time, stop func() bool)
+	withTimeout func(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc)
+	// finished, if set, is told each event's final fate (test hook).
 	finished func(eventID string, delivered bool)
 }
 
@@ -141,7 +145,8 @@ func New(c Config) (*Sender, error) {
 		client:      c.Client,
 		log:         c.Logger,
 		now:         c.Now,
-		wait:        sleep,
+		newTimer:    realTimer,
+		withTimeout: context.WithTimeout,
 	}
 	if len(c.Types) > 0 {
 		s.types = make(map[string]bool, len(c.Types))
@@ -347,7 +352,7 @@ func (s *Sender) finish(it *item, delivered bool) {
 // attempt makes one request. retryAfter is the delay asked for by a 429 or
 // 503 Retry-After header, capped at MaxBackoff, or -1 if there is none.
 func (s *Sender) attempt(ctx context.Context, it *item) (status int, retryAfter time.Duration, err error) {
-	actx, cancel := context.WithTimeout(ctx, s.timeout)
+	actx, cancel := s.withTimeout(ctx, s.timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(actx, http.MethodPost, s.url, bytes.NewReader(it.body))
 	if err != nil {
@@ -417,15 +422,21 @@ func errText(err error) string {
 	return err.Error()
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
+// wait blocks for d, or until ctx is done (then it returns ctx.Err()).
+func (s *Sender) wait(ctx context.Context, d time.Duration) error {
+	c, stop := s.newTimer(d)
+	defer stop()
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-t.C:
+	case <-c:
 		return nil
 	}
+}
+
+func realTimer(d time.Duration) (<-chan time.Time, func() bool) {
+	t := time.NewTimer(d)
+	return t.C, t.Stop
 }
 
 func randomID() string {

@@ -88,8 +88,13 @@ type result struct {
 	delivered bool
 }
 
-// newSender builds a Sender with test defaults (secret, 1ms backoff) and
-// returns the channel on which the worker reports each event's final fate.
+// testNow is the default clock of test senders.
+var testNow = time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+
+// newSender builds a Sender with test defaults (secret, 1ms backoff, the
+// fixed clock testNow, retry timers that fire at once) and returns the
+// channel on which the worker reports each event's final fate. No test
+// sleeps: tests that care about a delay record or hold the timers.
 func newSender(t *testing.T, c Config) (*Sender, <-chan result) {
 	t.Helper()
 	if c.Secret == nil {
@@ -98,13 +103,57 @@ func newSender(t *testing.T, c Config) (*Sender, <-chan result) {
 	if c.Backoff == 0 {
 		c.Backoff = time.Millisecond
 	}
+	if c.Now == nil {
+		c.Now = func() time.Time { return testNow }
+	}
 	s, err := New(c)
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.newTimer = func(time.Duration) (<-chan time.Time, func() bool) { return fired(), func() bool { return false } }
 	done := make(chan result, 100)
 	s.finished = func(id string, delivered bool) { done <- result{id, delivered} }
 	return s, done
+}
+
+// fired is a timer channel that has already fired.
+func fired() <-chan time.Time {
+	c := make(chan time.Time, 1)
+	c <- testNow
+	return c
+}
+
+// heldTimer is a retry timer started by the worker; it fires only when the
+// test calls fire.
+type heldTimer struct {
+	d       time.Duration
+	c       chan time.Time
+	stopped atomic.Bool
+}
+
+func (h *heldTimer) fire() { h.c <- testNow }
+
+// holdTimers makes the sender's retry timers wait for the test: each one
+// the worker starts is reported on the returned channel.
+func holdTimers(s *Sender) <-chan *heldTimer {
+	ch := make(chan *heldTimer, 100)
+	s.newTimer = func(d time.Duration) (<-chan time.Time, func() bool) {
+		h := &heldTimer{d: d, c: make(chan time.Time, 1)}
+		ch <- h
+		return h.c, func() bool { return !h.stopped.Swap(true) }
+	}
+	return ch
+}
+
+func awaitTimer(t *testing.T, timers <-chan *heldTimer) *heldTimer {
+	t.Helper()
+	select {
+	case h := <-timers:
+		return h
+	case <-time.After(waitLimit):
+		t.Fatal("the worker never started a retry timer")
+		return nil
+	}
 }
 
 func awaitResult(t *testing.T, done <-chan result) result {
@@ -364,7 +413,7 @@ func TestSendFillsMissingFieldsAndSnapshots(t *testing.T) {
 
 func TestRetryOn500ThenSuccess(t *testing.T) {
 	srv := newServer(t, failFirst(1, http.StatusInternalServerError))
-	s, done := newSender(t, Config{URL: srv.URL}) // real timer, 1ms backoff
+	s, done := newSender(t, Config{URL: srv.URL})
 	run(t, s)
 
 	s.Send(event("evt_r", "session.created"))
@@ -379,7 +428,7 @@ func TestRetryOn500ThenSuccess(t *testing.T) {
 		t.Errorf("retry body differs:\n%s\n%s", a.body, b.body)
 	}
 	for _, c := range []captured{a, b} {
-		if err := Verify(testSecret, c.header.Get("Gatehouse-Signature"), c.body, time.Now(), time.Minute); err != nil {
+		if err := Verify(testSecret, c.header.Get("Gatehouse-Signature"), c.body, testNow, time.Minute); err != nil {
 			t.Errorf("Verify: %v", err)
 		}
 	}
@@ -455,13 +504,13 @@ func TestStatusClassification(t *testing.T) {
 	}
 }
 
-// recordWaits replaces the sender's sleep with one that reports the asked
-// delay and returns at once, so delays of seconds can be checked instantly.
+// recordWaits makes the sender's retry timers report the asked delay and
+// fire at once, so delays of seconds can be checked instantly.
 func recordWaits(s *Sender) <-chan time.Duration {
 	ch := make(chan time.Duration, 100)
-	s.wait = func(ctx context.Context, d time.Duration) error {
+	s.newTimer = func(d time.Duration) (<-chan time.Time, func() bool) {
 		ch <- d
-		return ctx.Err()
+		return fired(), func() bool { return false }
 	}
 	return ch
 }
@@ -509,10 +558,10 @@ func TestRetryAfterHonoured(t *testing.T) {
 	}
 }
 
-func TestRetryAfterRealWait(t *testing.T) {
-	if testing.Short() {
-		t.Skip("waits one second")
-	}
+// TestRetryWaitsForTheTimer: after a 429 with Retry-After: 1 the worker
+// starts a one-second timer and sends nothing more until it fires (the
+// timer is held by the test instead of being slept through).
+func TestRetryWaitsForTheTimer(t *testing.T) {
 	srv := newServer(t, func(n int64, w http.ResponseWriter, r *http.Request) {
 		if n == 1 {
 			w.Header().Set("Retry-After", "1")
@@ -522,15 +571,25 @@ func TestRetryAfterRealWait(t *testing.T) {
 		w.WriteHeader(http.StatusOK)
 	})
 	s, done := newSender(t, Config{URL: srv.URL})
+	timers := holdTimers(s)
 	run(t, s)
 	s.Send(event("e", "t"))
 	srv.next(t)
-	start := time.Now()
-	srv.next(t)
-	if el := time.Since(start); el < 900*time.Millisecond {
-		t.Errorf("retried after %v, want about 1s (Retry-After), not the 1ms backoff", el)
+	h := awaitTimer(t, timers) // the worker is now waiting on h
+	if h.d != time.Second {
+		t.Fatalf("timer of %v, want 1s (Retry-After), not the 1ms backoff", h.d)
 	}
-	awaitResult(t, done)
+	if n := srv.hits.Load(); n != 1 {
+		t.Fatalf("%d requests before the timer fired, want 1", n)
+	}
+	h.fire()
+	srv.next(t)
+	if r := awaitResult(t, done); !r.delivered {
+		t.Fatalf("result = %+v", r)
+	}
+	if !h.stopped.Load() {
+		t.Error("the retry timer was not stopped after use")
+	}
 }
 
 func TestBackoffDoublesAndAttemptsRunOut(t *testing.T) {
@@ -573,6 +632,25 @@ func TestJitterBounds(t *testing.T) {
 	}
 }
 
+// timedAttempt is one delivery attempt whose timeout the test controls.
+type timedAttempt struct {
+	d      time.Duration
+	expire func() // the attempt's deadline passes
+}
+
+// controlTimeouts replaces the per-attempt context.WithTimeout: each attempt
+// is reported with its timeout and ends only when the test expires it (or
+// the attempt returns).
+func controlTimeouts(s *Sender) <-chan timedAttempt {
+	ch := make(chan timedAttempt, 100)
+	s.withTimeout = func(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+		actx, cancel := context.WithCancelCause(ctx)
+		ch <- timedAttempt{d: d, expire: func() { cancel(context.DeadlineExceeded) }}
+		return actx, func() { cancel(context.Canceled) }
+	}
+	return ch
+}
+
 func TestTimeoutAndNetworkErrorsRetried(t *testing.T) {
 	srv := newServer(t, func(n int64, w http.ResponseWriter, r *http.Request) {
 		switch n {
@@ -588,8 +666,15 @@ func TestTimeoutAndNetworkErrorsRetried(t *testing.T) {
 		}
 	})
 	s, done := newSender(t, Config{URL: srv.URL, Timeout: 50 * time.Millisecond})
+	attempts := controlTimeouts(s)
 	run(t, s)
 	s.Send(event("e", "t"))
+	first := <-attempts
+	if first.d != 50*time.Millisecond {
+		t.Fatalf("attempt timeout %v, want the configured 50ms", first.d)
+	}
+	srv.next(t) // the server holds the first request
+	first.expire()
 	if r := awaitResult(t, done); !r.delivered {
 		t.Fatalf("result = %+v", r)
 	}
@@ -679,11 +764,13 @@ func TestRunReturnsPromptlyWhenCancelledMidRetry(t *testing.T) {
 		}
 		w.WriteHeader(http.StatusInternalServerError)
 	})
-	// A real one-minute backoff: Run must not sit it out.
+	// A one-minute backoff that never fires: Run must not sit it out.
 	s, done := newSender(t, Config{URL: srv.URL, Backoff: time.Minute})
+	timers := holdTimers(s)
 	stop := run(t, s)
 	s.Send(event("evt_c", "session.created"))
 	first := srv.next(t)
+	awaitTimer(t, timers) // the worker is waiting to retry
 
 	start := time.Now()
 	stop()

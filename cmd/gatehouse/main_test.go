@@ -86,6 +86,48 @@ func TestBadConfigurationExits2WithEveryProblem(t *testing.T) {
 	}
 }
 
+// TestUnusableSettingsExit2BeforeTouchingData: settings the server cannot
+// run with are configuration errors (exit 2, the flag named, no panic, no
+// database created). --argon2-threads 4 --argon2-memory 16 used to panic in
+// argon2 after the signing key was made; a short admin token used to start.
+func TestUnusableSettingsExit2BeforeTouchingData(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		env  []string
+		args []string
+		want string
+	}{
+		{"argon2 under 8 KiB per thread", nil, []string{"--argon2-threads", "4", "--argon2-memory", "16"}, "--argon2-memory: must be at least 8 KiB per thread"},
+		{"argon2 threads over 255", nil, []string{"--argon2-threads", "256", "--argon2-memory", "4096"}, "--argon2-threads"},
+		{"short admin token by flag", nil, []string{"--admin-token", "hunter2"}, "--admin-token: must be at least 32 bytes"},
+		{"short admin token by env", []string{"GATEHOUSE_ADMIN_TOKEN=" + strings.Repeat("k", 31)}, nil, "--admin-token: must be at least 32 bytes"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			data := t.TempDir()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, tc.args...)...)
+			cmd.Env = append(append(os.Environ(), "GATEHOUSE_DATA_DIR="+data, "GATEHOUSE_ARGON2_TIME=1"), tc.env...)
+			var errb bytes.Buffer
+			cmd.Stderr = &errb
+			err := cmd.Run()
+			ee, ok := err.(*exec.ExitError)
+			if !ok || ee.ExitCode() != 2 {
+				t.Fatalf("exit: %v\n%s", err, errb.String())
+			}
+			out := errb.String()
+			if !strings.Contains(out, "invalid configuration") || !strings.Contains(out, tc.want) || strings.Contains(out, "panic") {
+				t.Fatalf("stderr does not explain %q:\n%s", tc.want, out)
+			}
+			if _, err := os.Stat(filepath.Join(data, "gatehouse.db")); !os.IsNotExist(err) {
+				t.Fatalf("database created before the configuration was checked: %v", err)
+			}
+		})
+	}
+}
+
 func TestUserAndKeysSubcommands(t *testing.T) {
 	t.Parallel()
 	data := t.TempDir()
@@ -138,8 +180,12 @@ func TestServeStartsAndStopsOnSIGTERM(t *testing.T) {
 	}
 	sc := bufio.NewScanner(stderr)
 	var addr string
+	warned := false
 	for sc.Scan() {
 		var line map[string]any
+		if json.Unmarshal(sc.Bytes(), &line) == nil && line["level"] == "WARN" && strings.HasPrefix(line["msg"].(string), "admin API disabled") {
+			warned = true
+		}
 		if json.Unmarshal(sc.Bytes(), &line) == nil && line["msg"] == "gatehouse listening" {
 			addr, _ = line["addr"].(string)
 			if line["db"] != filepath.Join(data, "gatehouse.db") || line["store"] != "sqlite" {
@@ -150,6 +196,9 @@ func TestServeStartsAndStopsOnSIGTERM(t *testing.T) {
 	}
 	if addr == "" {
 		t.Fatal("no startup line")
+	}
+	if !warned {
+		t.Error("no startup warning that the admin API is disabled (no admin token set)")
 	}
 	go func() {
 		for sc.Scan() {
