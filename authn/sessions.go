@@ -46,6 +46,50 @@ func (s *Service) Sessions(ctx context.Context, userID string) ([]store.Session,
 	return live, nil
 }
 
+// SessionPage is one page of a user's live sessions, newest first.
+type SessionPage struct {
+	Sessions []store.Session
+	Next     string // pass as after for the next page; empty at the end
+}
+
+// MaxSessionPage caps a page of GET /v1/sessions.
+const MaxSessionPage = 1000
+
+// SessionsPage lists at most limit (1..MaxSessionPage; 0: 100) of the
+// caller's live sessions, newest first, after the session id after (empty:
+// from the newest). An after that is not one of the user's live sessions is
+// ErrInvalidInput: the caller's cursor went stale.
+func (s *Service) SessionsPage(ctx context.Context, userID, after string, limit int) (SessionPage, error) {
+	if limit == 0 {
+		limit = 100
+	}
+	if limit < 1 || limit > MaxSessionPage {
+		return SessionPage{}, invalid("limit", "must be 1 to %d", MaxSessionPage)
+	}
+	live, err := s.Sessions(ctx, userID)
+	if err != nil {
+		return SessionPage{}, err
+	}
+	start := 0
+	if after != "" {
+		start = -1
+		for i, x := range live {
+			if x.ID == after {
+				start = i + 1
+				break
+			}
+		}
+		if start < 0 {
+			return SessionPage{}, invalid("after", "is not one of your sessions (it may have ended): list from the start")
+		}
+	}
+	page := SessionPage{Sessions: live[start:min(len(live), start+limit)]}
+	if start+limit < len(live) {
+		page.Next = page.Sessions[len(page.Sessions)-1].ID
+	}
+	return page, nil
+}
+
 // Scope of a logout.
 type Scope string
 

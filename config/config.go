@@ -80,6 +80,7 @@ func Defaults() Config {
 		IdleTimeout:       168 * time.Hour,
 		RefreshReuseGrace: 10 * time.Second,
 		Leeway:            30 * time.Second,
+		MaxSessions:       100,
 		SessionOverflow:   "evict-oldest",
 		ReauthMaxAge:      10 * time.Minute,
 		Signup:            true,

@@ -312,3 +312,56 @@ func TestRateLimitPerIPAcrossUsernames(t *testing.T) {
 	e.clock.Add(time.Minute) // one token back
 	expect(t, e.do("POST", "/v1/login", "", map[string]string{"username": "x-y-z", "password": "guess guess"}), 401, "invalid_credentials")
 }
+
+func TestSessionsArePaged(t *testing.T) {
+	t.Parallel()
+	e := start(t, nil)
+	_, a := e.user("pager")
+	for range 4 {
+		e.login("pager", "correct horse battery")
+	}
+	var seen []string
+	after := ""
+	for pages := 0; ; pages++ {
+		path := "/v1/sessions?limit=2"
+		if after != "" {
+			path += "&after=" + after
+		}
+		r := e.do("GET", path, a.Access, nil)
+		expect(t, r, 200, "")
+		m := r.json(t)
+		for _, s := range m["sessions"].([]any) {
+			seen = append(seen, s.(map[string]any)["id"].(string))
+		}
+		next, _ := m["next"].(string)
+		if next == "" {
+			break
+		}
+		if pages > 3 {
+			t.Fatal("paging does not end")
+		}
+		after = next
+	}
+	if len(seen) != 5 {
+		t.Fatalf("paged through %d sessions, want 5: %v", len(seen), seen)
+	}
+	expect(t, e.do("GET", "/v1/sessions?limit=0", a.Access, nil), 400, "invalid_request")
+	expect(t, e.do("GET", "/v1/sessions?limit=2&limit=3", a.Access, nil), 400, "invalid_request")
+	expect(t, e.do("GET", "/v1/sessions?after=nope", a.Access, nil), 400, "invalid_request")
+}
+
+func TestDefaultSessionCapEvictsOldest(t *testing.T) {
+	t.Parallel()
+	e := start(t, func(c *config.Config) { c.RateUserBurst, c.RateIPBurst = 0, 0 })
+	_, first := e.user("hoarder")
+	var last pair
+	for range 100 {
+		last = e.login("hoarder", "correct horse battery")
+	}
+	expect(t, e.do("GET", "/v1/me", first.Access, nil), 401, "token_revoked")
+	r := e.do("GET", "/v1/sessions?limit=1000", last.Access, nil)
+	expect(t, r, 200, "")
+	if n := len(r.json(t)["sessions"].([]any)); n != 100 {
+		t.Fatalf("%d live sessions after 101 logins, want the default cap of 100", n)
+	}
+}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"strconv"
 	"net/http"
 
 	"github.com/gatehouse/gatehouse/authn"
@@ -109,11 +110,25 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) sessions(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
-	list, err := s.svc.Sessions(r.Context(), p.UserID)
+	q, err := query(r, "limit", "after")
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"sessions": s.viewSessions(list, p.SessionID)})
+	limit := 0
+	if v := q["limit"]; v != "" {
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 {
+			return errorf(http.StatusBadRequest, "invalid_request", "limit must be a whole number from 1 to "+strconv.Itoa(authn.MaxSessionPage))
+		}
+	}
+	page, err := s.svc.SessionsPage(r.Context(), p.UserID, q["after"], limit)
+	if err != nil {
+		return err
+	}
+	out := map[string]any{"sessions": s.viewSessions(page.Sessions, p.SessionID)}
+	if page.Next != "" {
+		out["next"] = page.Next
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
