@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 
 	"github.com/gatehouse/gatehouse/store"
 
@@ -28,11 +29,17 @@ type Store struct {
 	// waited many turns (refresh p99 105 ms at 64 clients); blocked channel
 	// senders are served in order (p99 45 ms, same throughput).
 	turn chan struct{}
+	// ck checkpoints the WAL off the request path (checkpoint.go).
+	ck     *sql.DB
+	stopCk chan struct{}
+	ckDone chan struct{}
+	ckOnce sync.Once
 }
 
 const (
-	writerParams = "_txlock=immediate&_busy_timeout=5000&_foreign_keys=1&_journal_mode=WAL&_synchronous=NORMAL"
-	readerParams = "_busy_timeout=5000&_foreign_keys=1&_query_only=1"
+	writerParams     = "_txlock=immediate&_busy_timeout=5000&_foreign_keys=1&_journal_mode=WAL&_synchronous=NORMAL&_pragma=wal_autocheckpoint(0)"
+	readerParams     = "_busy_timeout=5000&_foreign_keys=1&_query_only=1"
+	checkpointParams = "_busy_timeout=5000&_pragma=wal_autocheckpoint(0)"
 )
 
 // Open opens (creating if needed) the database at path and migrates it. The
@@ -68,6 +75,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	s.r, s.rd = r, reader{newStmtCache(r)}
+	if err := s.startCheckpointer(uri); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlitestore: open checkpointer: %w", err)
+	}
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -103,6 +114,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close closes both handles.
 func (s *Store) Close() error {
 	var errs []error
+	errs = append(errs, s.stopCheckpointer())
 	s.wc.close()
 	if s.r != nil {
 		s.rd.c.close()
