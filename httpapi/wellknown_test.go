@@ -45,3 +45,41 @@ func TestHS256KeysAreNeverPublished(t *testing.T) {
 	_, p := e.user("dina")
 	expect(t, e.do("GET", "/v1/me", p.Access, nil), 200, "")
 }
+
+// TestOpenIDConfigurationAdvertisesOnlyWhatIsServed: no password grant, no
+// response type, no ID-token or token-endpoint members; every advertised
+// endpoint exists.
+func TestOpenIDConfigurationAdvertisesOnlyWhatIsServed(t *testing.T) {
+	t.Parallel()
+	e := start(t, nil)
+	o := e.do("GET", "/.well-known/openid-configuration", "", nil)
+	expect(t, o, 200, "")
+	m := o.json(t)
+	allowed := map[string]bool{
+		"issuer": true, "jwks_uri": true, "introspection_endpoint": true, "revocation_endpoint": true,
+		"revocation_endpoint_auth_methods_supported": true, "response_types_supported": true,
+		"grant_types_supported": true, "claims_supported": true,
+	}
+	for k := range m {
+		if !allowed[k] {
+			t.Errorf("advertises %q, which Gatehouse does not implement", k)
+		}
+	}
+	for _, k := range []string{"response_types_supported", "grant_types_supported"} {
+		if v, ok := m[k].([]any); !ok || len(v) != 0 {
+			t.Errorf("%s = %v, want [] (no authorization or RFC 6749 token endpoint)", k, m[k])
+		}
+	}
+	if !strings.Contains(string(o.body), `"claims_supported"`) || strings.Contains(string(o.body), "password") {
+		t.Errorf("openid-configuration %s", o.body)
+	}
+	for _, k := range []string{"introspection_endpoint", "revocation_endpoint"} {
+		path := strings.TrimPrefix(o.str(t, k), "http://gatehouse.test")
+		if r := e.do("POST", path, "", nil); r.status == 404 || r.status == 405 {
+			t.Errorf("%s %s answers %d", k, path, r.status)
+		}
+	}
+	if strings.TrimPrefix(o.str(t, "jwks_uri"), "http://gatehouse.test") != "/.well-known/jwks.json" {
+		t.Errorf("jwks_uri %s", o.str(t, "jwks_uri"))
+	}
+}
