@@ -15,14 +15,21 @@ import (
 // real one, say — are ErrMalformed, never "first wins".
 //
 // Pairs of other names are skipped without judging their syntax: they
-// belong to other applications on the same host.
+// belong to other applications on the same host. That includes names that
+// differ from name only by letter case: they are other cookies (RFC 6265),
+// and refusing them would let a sibling domain that plants one lock the
+// user out.
 func Cookie(h http.Header, name string) (value string, present bool, err error) {
 	n := 0
 	for _, line := range h.Values("Cookie") {
 		for _, pair := range strings.Split(line, ";") {
 			k, v, ok := strings.Cut(strings.TrimLeft(pair, " \t"), "=")
-			if !ok || k != name {
+			if !ok || strings.TrimRight(k, " \t") != name {
 				continue
+			}
+			if k != name {
+				// Parsers that trim names would read this pair as ours.
+				return "", true, fmt.Errorf("%w: white space after the name of cookie %s", ErrMalformed, name)
 			}
 			n++
 			value = v
