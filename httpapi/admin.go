@@ -38,3 +38,17 @@ func (s *Server) adminRoles(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, map[string]any{"user": viewUser(u)})
 	return nil
 }
+
+func (s *Server) adminPassword(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Password string `json:"password"`
+	}
+	if err := decodeJSON(r, &in, false); err != nil {
+		return err
+	}
+	if err := s.svc.ResetPassword(r.Context(), r.PathValue("id"), in.Password, s.client(r)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -4,11 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/gatehouse/gatehouse/authn"
-	"github.com/gatehouse/gatehouse/token"
+	"github.com/gatehouse/gatehouse/credential"
 )
 
 type ctxPrincipal struct{}
@@ -18,25 +18,30 @@ func principal(r *http.Request) *authn.Principal {
 	return p
 }
 
-// bearer extracts the token of an "Authorization: Bearer" header (scheme
-// case-insensitive, RFC 6750). ok is false when there is none.
-func bearer(r *http.Request) (string, bool) {
-	h := r.Header.Get("Authorization")
-	if h == "" {
-		return "", false
+// errNoCredential is a request to an authenticated endpoint that presented
+// no credential at all: RFC 6750 §3.1 wants a bare "Bearer" challenge then,
+// without an error attribute.
+var errNoCredential = errors.New("httpapi: no access token was presented")
+
+// bearer is the request's access token in its one accepted spelling
+// (package credential); a missing one is errNoCredential, a malformed one
+// credential.ErrMalformed.
+func bearer(r *http.Request) (string, error) {
+	tok, present, err := credential.Bearer(r.Header)
+	switch {
+	case err != nil:
+		return "", err
+	case !present:
+		return "", errNoCredential
 	}
-	scheme, tok, found := strings.Cut(h, " ")
-	if !found || !strings.EqualFold(scheme, "Bearer") {
-		return "", true
-	}
-	return strings.TrimSpace(tok), true
+	return tok, nil
 }
 
 // authenticate verifies the request's access token: no I/O.
 func (s *Server) authenticate(r *http.Request) (*authn.Principal, error) {
-	tok, ok := bearer(r)
-	if !ok {
-		return nil, token.ErrInvalid
+	tok, err := bearer(r)
+	if err != nil {
+		return nil, err
 	}
 	return s.svc.Authenticate(tok)
 }
@@ -52,6 +57,10 @@ func (s *Server) auth(h handler) handler {
 	}
 }
 
+// errWrongAdminToken is a well-formed bearer token that is neither the
+// admin token nor a user's valid access token.
+var errWrongAdminToken = errors.New("httpapi: the admin token is wrong")
+
 // admin requires the admin bearer token, compared in constant time (over
 // hashes, so the comparison does not leak the token's length either).
 func (s *Server) admin(h handler) handler {
@@ -60,14 +69,16 @@ func (s *Server) admin(h handler) handler {
 		if s.opt.AdminToken == "" {
 			return errorf(http.StatusForbidden, "forbidden", "the admin API is disabled: set GATEHOUSE_ADMIN_TOKEN")
 		}
-		tok, ok := bearer(r)
+		tok, err := bearer(r)
+		if err != nil {
+			return err
+		}
 		got := sha256.Sum256([]byte(tok))
-		if !ok || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
-			if _, err := s.svc.Authenticate(tok); ok && err == nil {
+		if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+			if _, err := s.svc.Authenticate(tok); err == nil {
 				return errorf(http.StatusForbidden, "forbidden", "this endpoint needs the admin token")
 			}
-			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-			return errorf(http.StatusUnauthorized, "invalid_token", "the admin token is missing or wrong")
+			return errWrongAdminToken
 		}
 		return h(w, r)
 	}

@@ -46,8 +46,8 @@ func (s *Server) clientIP(r *http.Request) string {
 	}
 	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
 	for i := len(hops) - 1; i >= 0; i-- {
-		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
+		a, ok := parseHop(hops[i])
+		if !ok {
 			break
 		}
 		if !s.proxies.trusted(a) {
@@ -55,6 +55,31 @@ func (s *Server) clientIP(r *http.Request) string {
 		}
 	}
 	return host
+}
+
+// parseHop reads one X-Forwarded-For entry. Proxies write the bare address
+// (1.2.3.4, 2001:db8::1), and some add the client's port (1.2.3.4:5678,
+// [2001:db8::1]:443) or bracket IPv6 without one ([2001:db8::1]); each
+// of these is that address, so the clients behind such a proxy are not all
+// taken for the proxy itself. Only ASCII white space around the entry is
+// optional white space; anything else stops the walk.
+func parseHop(h string) (netip.Addr, bool) {
+	h = strings.Trim(h, " \t")
+	if a, err := netip.ParseAddr(h); err == nil {
+		return a.WithZone(""), true
+	}
+	if strings.HasPrefix(h, "[") && strings.HasSuffix(h, "]") {
+		a, err := netip.ParseAddr(h[1 : len(h)-1])
+		if err != nil || !a.Is6() {
+			return netip.Addr{}, false
+		}
+		return a.WithZone(""), true
+	}
+	ap, err := netip.ParseAddrPort(h)
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	return ap.Addr().WithZone(""), true
 }
 
 func (s *Server) client(r *http.Request) authn.Client {

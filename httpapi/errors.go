@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/authn"
+	"github.com/gatehouse/gatehouse/credential"
 	"github.com/gatehouse/gatehouse/token"
 )
 
@@ -31,30 +32,47 @@ func (e *Error) Unwrap() error { return e.Err }
 
 func errorf(status int, code, msg string) *Error { return &Error{Status: status, Code: code, Msg: msg} }
 
-// table maps use-case and token errors to API.md's error table, in order.
+// Challenges of WWW-Authenticate (RFC 6750 §3.1). A request that sent no
+// credential gets the bare scheme; a bad access token gets invalid_token; a
+// valid token whose auth_time is too old gets RFC 9470's step-up error.
+// Refresh-token and password failures are not bearer challenges: the
+// client presented no access token there.
+const (
+	challengeNone    = ""
+	challengeBearer  = `Bearer`
+	challengeInvalid = `Bearer error="invalid_token"`
+	challengeStepUp  = `Bearer error="insufficient_user_authentication"`
+)
+
+// table maps use-case, credential and token errors to API.md's error table,
+// in order, with the WWW-Authenticate challenge each one carries.
 var table = []struct {
-	err    error
-	status int
-	code   string
-	msg    string
+	err       error
+	status    int
+	code      string
+	msg       string
+	challenge string
 }{
-	{authn.ErrInvalidInput, 400, "invalid_request", ""},
-	{authn.ErrInvalidCredentials, 401, "invalid_credentials", "wrong username or password"},
-	{authn.ErrChallenge, 401, "invalid_credentials", ""},
-	{token.ErrExpired, 401, "token_expired", "the access token has expired"},
-	{token.ErrRevoked, 401, "token_revoked", "the access token's session has been revoked"},
-	{token.ErrInvalid, 401, "invalid_token", "the access token is missing or invalid"},
-	{authn.ErrInvalidRefresh, 401, "invalid_refresh_token", "the refresh token is unknown, expired or malformed"},
-	{authn.ErrReused, 401, "refresh_token_reused", "this refresh token was already used; the session has been revoked"},
-	{authn.ErrSessionExpired, 401, "session_expired", "the session has expired; log in again"},
-	{authn.ErrReauthRequired, 401, "reauth_required", "this action needs a recent login; POST /v1/reauth first"},
-	{authn.ErrForbidden, 403, "forbidden", "not allowed"},
-	{authn.ErrNotFound, 404, "not_found", "no such resource"},
-	{authn.ErrUserExists, 409, "user_exists", "that username is taken"},
-	{authn.ErrSessionLimit, 409, "session_limit", "too many active sessions; end one first"},
-	{authn.ErrRateLimited, 429, "rate_limited", "too many attempts; try again later"},
-	{authn.ErrBusy, 503, "unavailable", "the server is busy; try again shortly"},
-	{authn.ErrUnavailable, 503, "unavailable", "a store is unavailable; nothing was changed"},
+	{authn.ErrInvalidInput, 400, "invalid_request", "", challengeNone},
+	{authn.ErrInvalidCredentials, 401, "invalid_credentials", "wrong username or password", challengeNone},
+	{authn.ErrChallenge, 401, "invalid_credentials", "", challengeNone},
+	{errNoCredential, 401, "invalid_token", "an access token is required", challengeBearer},
+	{credential.ErrMalformed, 401, "invalid_token", "", challengeInvalid},
+	{errWrongAdminToken, 401, "invalid_token", "the admin token is missing or wrong", challengeInvalid},
+	{token.ErrExpired, 401, "token_expired", "the access token has expired", challengeInvalid},
+	{token.ErrRevoked, 401, "token_revoked", "the access token's session has been revoked", challengeInvalid},
+	{token.ErrInvalid, 401, "invalid_token", "the access token is missing or invalid", challengeInvalid},
+	{authn.ErrInvalidRefresh, 401, "invalid_refresh_token", "the refresh token is unknown, expired or malformed", challengeNone},
+	{authn.ErrReused, 401, "refresh_token_reused", "this refresh token was already used; the session has been revoked", challengeNone},
+	{authn.ErrSessionExpired, 401, "session_expired", "the session has expired; log in again", challengeNone},
+	{authn.ErrReauthRequired, 401, "reauth_required", "this action needs a recent login; POST /v1/reauth first", challengeStepUp},
+	{authn.ErrForbidden, 403, "forbidden", "not allowed", challengeNone},
+	{authn.ErrNotFound, 404, "not_found", "no such resource", challengeNone},
+	{authn.ErrUserExists, 409, "user_exists", "that username is taken", challengeNone},
+	{authn.ErrSessionLimit, 409, "session_limit", "too many active sessions; end one first", challengeNone},
+	{authn.ErrRateLimited, 429, "rate_limited", "too many attempts; try again later", challengeNone},
+	{authn.ErrBusy, 503, "unavailable", "the server is busy; try again shortly", challengeNone},
+	{authn.ErrUnavailable, 503, "unavailable", "a store is unavailable; nothing was changed", challengeNone},
 }
 
 // toError turns any error into the answer to send.
@@ -80,8 +98,8 @@ func toError(err error) *Error {
 		if errors.As(err, &limit) {
 			out.Extra = limitBody(limit)
 		}
-		if row.status == 401 && row.code != "invalid_credentials" {
-			out.Header = mergeHeader(out.Header, "WWW-Authenticate", `Bearer error="invalid_token"`)
+		if row.challenge != challengeNone {
+			out.Header = mergeHeader(out.Header, "WWW-Authenticate", row.challenge)
 		}
 		return out
 	}

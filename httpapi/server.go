@@ -38,6 +38,8 @@ type Server struct {
 	proxies *proxyList
 	mux     *http.ServeMux
 	routes  []string
+	// endpoints are "METHOD pattern", kept sorted.
+	endpoints []string
 }
 
 // handler is an endpoint: it returns an error instead of writing one.
@@ -92,6 +94,10 @@ func (s *Server) routesV1() {
 // Routes lists every registered path pattern (for the OpenAPI test).
 func (s *Server) Routes() []string { return append([]string(nil), s.routes...) }
 
+// Endpoints lists every served "METHOD pattern" pair, sorted (for the docs
+// test); the catch-all 404 route is not an endpoint.
+func (s *Server) Endpoints() []string { return append([]string(nil), s.endpoints...) }
+
 // methods dispatches by method; others get 405 with Allow.
 type methods map[string]handler
 
@@ -102,6 +108,12 @@ func (s *Server) handle(pattern string, ms methods) {
 		allow = append(allow, m)
 	}
 	sort.Strings(allow)
+	for _, m := range allow {
+		if m != "*" {
+			s.endpoints = append(s.endpoints, m+" "+pattern)
+		}
+	}
+	sort.Strings(s.endpoints)
 	h := func(w http.ResponseWriter, r *http.Request) error {
 		fn, ok := ms[r.Method]
 		if !ok {

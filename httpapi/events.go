@@ -4,46 +4,8 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/gatehouse/gatehouse/authn"
 	"github.com/gatehouse/gatehouse/store"
 )
-
-// limitBody is what a 409 session_limit adds to the error: the live
-// sessions and a one-time challenge for POST /v1/login/resolve.
-func limitBody(e *authn.LimitError) map[string]any {
-	out := make([]map[string]any, 0, len(e.Sessions))
-	for _, x := range e.Sessions {
-		out = append(out, map[string]any{
-			"id": x.ID, "device_id": x.DeviceID, "created_at": rfc3339(x.CreatedAt),
-			"last_seen_at": rfc3339(x.LastSeenAt), "ip": x.IP, "user_agent": x.UserAgent,
-		})
-	}
-	return map[string]any{"sessions": out, "login_challenge": e.Challenge, "login_challenge_expires_in": seconds(e.ExpiresIn)}
-}
-
-func (s *Server) resolveLogin(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Challenge string `json:"login_challenge"`
-		End       string `json:"end_session_id"`
-	}
-	if err := decodeJSON(r, &in, false); err != nil {
-		return err
-	}
-	pair, err := s.svc.ResolveLogin(r.Context(), in.Challenge, in.End, s.client(r))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, viewPair(pair))
-	return nil
-}
-
-func (s *Server) deleteMe(w http.ResponseWriter, r *http.Request) error {
-	if err := s.svc.DeleteAccount(r.Context(), principal(r), s.client(r)); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
 
 type eventView struct {
 	ID        string            `json:"id"`
@@ -99,18 +61,4 @@ func (s *Server) myEvents(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) adminEvents(w http.ResponseWriter, r *http.Request) error {
 	return s.writeEvents(w, r, r.PathValue("id"), true)
-}
-
-func (s *Server) adminPassword(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Password string `json:"password"`
-	}
-	if err := decodeJSON(r, &in, false); err != nil {
-		return err
-	}
-	if err := s.svc.ResetPassword(r.Context(), r.PathValue("id"), in.Password, s.client(r)); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
 }
