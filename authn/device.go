@@ -14,8 +14,8 @@ import (
 // credential; it selects which session a login replaces and which
 // rate-limit bucket a password attempt counts against.
 const (
-	deviceRand  = 16
-	deviceMAC   = 16
+	deviceRand = 16
+	deviceMAC  = 16
 )
 
 // deviceIDLen is the encoded length: 43 characters.

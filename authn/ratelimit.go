@@ -3,6 +3,7 @@ package authn
 import (
 	"context"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/gatehouse/gatehouse/store"
@@ -109,9 +110,62 @@ func (s *Service) refund(ctx context.Context, bs []bucket, now time.Time) {
 	}
 }
 
-// AdminAttempt reserves a token of the client's admin-token bucket; call
-// release(true) when the token was right. Guessing the admin token is thus
-// limited per address like passwords are.
-func (s *Service) AdminAttempt(ctx context.Context, ip string) (release func(refund bool), err error) {
-	return s.reserve(ctx, s.ipBuckets("admin", ip))
+// AdminGuard limits failed admin-token attempts per client address. The
+// admin token is at least 32 bytes, so this is defence in depth, not what
+// makes guessing hopeless; introspection calls it on every request, so a
+// correct token costs no store I/O: failures are charged in the store, and
+// an address found over the limit is remembered in memory until its bucket
+// refills.
+type AdminGuard struct {
+	svc     *Service
+	mu      sync.Mutex
+	blocked map[string]time.Time // address key → until
+}
+
+// maxBlocked bounds the memory of blocked addresses; past it expired
+// entries are dropped first, then the whole map (the store still limits).
+const maxBlocked = 10000
+
+// Admin returns the service's admin-token guard.
+func (s *Service) Admin() *AdminGuard { return s.admin }
+
+// Blocked reports ErrRateLimited if ip is known to be over the limit.
+func (g *AdminGuard) Blocked(ip string) error {
+	now := g.svc.Now()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if until, ok := g.blocked[addressKey(ip)]; ok && now.Before(until) {
+		return &RetryError{Err: ErrRateLimited, After: max(until.Sub(now), time.Second)}
+	}
+	return nil
+}
+
+// Failed charges a wrong admin token to ip; past the limit it answers
+// ErrRateLimited (and remembers the address until the bucket refills).
+func (g *AdminGuard) Failed(ctx context.Context, ip string) error {
+	now := g.svc.Now()
+	for _, b := range g.svc.ipBuckets("admin", ip) {
+		ok, wait, err := g.svc.Store.Take(ctx, b.key, b.perMinute/60, b.burst, now)
+		if err != nil {
+			return storeErr(err)
+		}
+		if !ok {
+			wait = max(wait, time.Second)
+			g.mu.Lock()
+			if len(g.blocked) >= maxBlocked {
+				for k, until := range g.blocked {
+					if !now.Before(until) {
+						delete(g.blocked, k)
+					}
+				}
+				if len(g.blocked) >= maxBlocked {
+					clear(g.blocked)
+				}
+			}
+			g.blocked[addressKey(ip)] = now.Add(wait)
+			g.mu.Unlock()
+			return &RetryError{Err: ErrRateLimited, After: wait}
+		}
+	}
+	return nil
 }

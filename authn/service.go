@@ -65,6 +65,7 @@ type Service struct {
 	verify     *token.Verifier
 	refreshKey []byte // MACs and derives refresh tokens
 	deviceKey  []byte // binds device ids to users
+	admin      *AdminGuard
 }
 
 // New builds a Service. The refresh secret is loaded (or created) by the
@@ -80,6 +81,7 @@ func New(d Deps) (*Service, error) {
 		d.Log = slog.Default()
 	}
 	s := &Service{Deps: d, refreshKey: d.Secret, deviceKey: subkey(d.Secret, "device-id/v1")}
+	s.admin = &AdminGuard{svc: s, blocked: map[string]time.Time{}}
 	s.verify = token.NewVerifier(d.Keys, token.Options{
 		Issuer:   d.Policy.Issuer,
 		Audience: d.Policy.Audience,

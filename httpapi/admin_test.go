@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/config"
@@ -32,4 +33,21 @@ func TestAdminDisabledWithoutToken(t *testing.T) {
 	e := start(t, func(c *config.Config) { c.AdminToken = "" })
 	expect(t, e.do("POST", "/v1/admin/users/x/logout", "", nil), 403, "forbidden")
 	expect(t, e.do("POST", "/v1/admin/users/x/logout", "anything", nil), 403, "forbidden")
+}
+
+// Before the fix wrong admin tokens were never limited.
+func TestWrongAdminTokensAreLimitedPerAddress(t *testing.T) {
+	t.Parallel()
+	e := start(t, func(c *config.Config) { c.RateIPBurst, c.RateIPPerMinute = 3, 0.001 })
+	id := e.signup("adm-target", "correct horse battery")
+	for i := range 3 {
+		expect(t, e.do("POST", "/v1/admin/users/"+id+"/logout", fmt.Sprintf("wrong-admin-token-%02d-0123456789abcdef", i), nil), 401, "invalid_token")
+	}
+	r := e.do("POST", "/v1/admin/users/"+id+"/logout", "wrong-admin-token-99-0123456789abcdef", nil)
+	expect(t, r, 429, "rate_limited")
+	if r.header.Get("Retry-After") == "" {
+		t.Fatal("429 without Retry-After")
+	}
+	// the right token from the blocked address waits too: the limit is on the address
+	expect(t, e.do("POST", "/v1/admin/users/"+id+"/logout", adminToken, nil), 429, "rate_limited")
 }

@@ -73,10 +73,17 @@ func (s *Server) admin(h handler) handler {
 		if err != nil {
 			return err
 		}
+		ip := s.clientIP(r)
+		if err := s.svc.Admin().Blocked(ip); err != nil {
+			return err
+		}
 		got := sha256.Sum256([]byte(tok))
 		if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
 			if _, err := s.svc.Authenticate(tok); err == nil {
 				return errorf(http.StatusForbidden, "forbidden", "this endpoint needs the admin token")
+			}
+			if err := s.svc.Admin().Failed(r.Context(), ip); err != nil {
+				return err
 			}
 			return errWrongAdminToken
 		}

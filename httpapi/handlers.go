@@ -1,8 +1,8 @@
 package httpapi
 
 import (
-	"strconv"
 	"net/http"
+	"strconv"
 
 	"github.com/gatehouse/gatehouse/authn"
 )
