@@ -45,8 +45,9 @@ func loadMigrations() ([]migration, error) {
 }
 
 // migrate applies every migration newer than schema_version, each in its own
-// writer transaction together with the version bump. Concurrent openers are
-// serialised by BEGIN IMMEDIATE and re-read the version inside it.
+// writer transaction together with its Go backfill (if any) and the version
+// bump. Concurrent openers are serialised by BEGIN IMMEDIATE and re-read the
+// version inside it.
 func (s *Store) migrate(ctx context.Context) error {
 	ms, err := loadMigrations()
 	if err != nil {
@@ -68,6 +69,11 @@ func (s *Store) migrate(ctx context.Context) error {
 			}
 			if _, err := tx.tx.ExecContext(ctx, m.sql); err != nil {
 				return err
+			}
+			if fill := backfills[m.version]; fill != nil {
+				if err := fill(ctx, tx.tx); err != nil {
+					return err
+				}
 			}
 			_, err = tx.tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (?)`, m.version)
 			return err
