@@ -21,7 +21,8 @@ func (s *Service) Signup(ctx context.Context, username, pw string, c Client) (st
 	if !s.Policy.Signup {
 		return store.User{}, ErrForbidden
 	}
-	if err := errors.Join(checkUsername(username), checkPassword("password", pw)); err != nil {
+	username, uerr := mapUsername(username)
+	if err := errors.Join(uerr, checkPassword("password", pw)); err != nil {
 		return store.User{}, err
 	}
 	if err := s.allow(ctx, "signup", "", c.IP); err != nil {
@@ -42,7 +43,8 @@ func (s *Service) Signup(ctx context.Context, username, pw string, c Client) (st
 
 // CreateUser adds an account (CLI and admin); no signup switch, no limits.
 func (s *Service) CreateUser(ctx context.Context, username, pw string, roles []string) (store.User, error) {
-	if err := errors.Join(checkUsername(username), checkPassword("password", pw)); err != nil {
+	username, uerr := mapUsername(username)
+	if err := errors.Join(uerr, checkPassword("password", pw)); err != nil {
 		return store.User{}, err
 	}
 	roles, err := checkRoles(roles)
@@ -53,9 +55,9 @@ func (s *Service) CreateUser(ctx context.Context, username, pw string, roles []s
 }
 
 func (s *Service) createUser(ctx context.Context, username, pw string, roles []string) (store.User, error) {
-	hash, err := s.Hasher.Hash(ctx, []byte(pw))
+	hash, err := s.hashPassword(ctx, pw)
 	if err != nil {
-		return store.User{}, s.hashErr(err)
+		return store.User{}, err
 	}
 	id, err := uuid.NewV7()
 	if err != nil {
@@ -82,8 +84,10 @@ func (s *Service) createUser(ctx context.Context, username, pw string, roles []s
 func (s *Service) checkCredentials(ctx context.Context, username, pw string) (store.User, error) {
 	u, err := s.Store.UserByName(ctx, username)
 	if errors.Is(err, store.ErrNotFound) {
-		if err := s.Hasher.VerifyDummy(ctx, []byte(pw)); err != nil {
-			return store.User{}, s.hashErr(err)
+		for _, form := range presentedForms(pw) {
+			if err := s.Hasher.VerifyDummy(ctx, []byte(form)); err != nil {
+				return store.User{}, s.hashErr(err)
+			}
 		}
 		return store.User{}, ErrInvalidCredentials
 	}
@@ -96,18 +100,24 @@ func (s *Service) checkCredentials(ctx context.Context, username, pw string) (st
 	return u, nil
 }
 
+// checkUserPassword verifies pw in each of its presentedForms; a hash of
+// the bytes as typed, from before passwords were normalized, is replaced by
+// one of the normal form (as is one with outdated parameters).
 func (s *Service) checkUserPassword(ctx context.Context, u store.User, pw string) (store.User, error) {
-	ok, err := s.Hasher.Verify(ctx, []byte(pw), u.PasswordHash)
-	if err != nil {
-		return store.User{}, s.hashErr(err)
+	forms := presentedForms(pw)
+	for i, form := range forms {
+		ok, err := s.Hasher.Verify(ctx, []byte(form), u.PasswordHash)
+		if err != nil {
+			return store.User{}, s.hashErr(err)
+		}
+		if ok {
+			if i > 0 || s.Hasher.NeedsRehash(u.PasswordHash) {
+				s.rehash(ctx, u, forms[0])
+			}
+			return u, nil
+		}
 	}
-	if !ok {
-		return store.User{}, ErrInvalidCredentials
-	}
-	if s.Hasher.NeedsRehash(u.PasswordHash) {
-		s.rehash(ctx, u, pw)
-	}
-	return u, nil
+	return store.User{}, ErrInvalidCredentials
 }
 
 // rehash upgrades a stored hash to the configured parameters; failure only

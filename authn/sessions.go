@@ -158,9 +158,9 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, nex
 // steps the password is unchanged but no stale login survives, which is the
 // safe side.
 func (s *Service) setPassword(ctx context.Context, u store.User, next, keep, reason string, c Client) error {
-	hash, err := s.Hasher.Hash(ctx, []byte(next))
+	hash, err := s.hashPassword(ctx, next)
 	if err != nil {
-		return s.hashErr(err)
+		return err
 	}
 	now := s.Now().UTC()
 	ended, err := s.Store.EndUserSessions(ctx, u.ID, keep, reason, now, s.revokeUntil(now))
