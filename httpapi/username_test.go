@@ -2,6 +2,8 @@ package httpapi_test
 
 import (
 	"testing"
+
+	"github.com/gatehouse/gatehouse/config"
 )
 
 // TestOneAccountPerLookingName: spellings PRECIS maps together are one
@@ -84,4 +86,17 @@ func TestPasswordsAreNormalized(t *testing.T) {
 		expect(t, e.do("POST", "/v1/signup", "", map[string]string{"username": "dora", "password": bad}), 400, "invalid_request")
 		expect(t, e.do("POST", "/v1/password", p.Access, map[string]string{"current_password": next, "new_password": bad}), 400, "invalid_request")
 	}
+}
+
+// TestSpellingsOfANameShareItsRateLimit: the per-username bucket is keyed on
+// the mapped name, so spelling it another way buys no fresh guesses.
+func TestSpellingsOfANameShareItsRateLimit(t *testing.T) {
+	t.Parallel()
+	e := start(t, func(c *config.Config) { c.RateUserBurst, c.RateUserPerMinute, c.RateIPBurst = 3, 1, 0 })
+	e.signup("sam", "correct horse battery")
+	for _, name := range []string{"sam", "\uff53\uff41\uff4d", "\uff53am"} {
+		expect(t, e.do("POST", "/v1/login", "", map[string]string{"username": name, "password": "a wrong guess"}), 401, "invalid_credentials")
+	}
+	r := e.do("POST", "/v1/login", "", map[string]string{"username": "s\uff41m", "password": "a wrong guess"})
+	expect(t, r, 429, "rate_limited")
 }

@@ -14,6 +14,11 @@ import (
 // NormalizeUsername and refuses a second account whose UsernameSkeleton is
 // taken, so these three functions are the only definition of "the same name"
 // and of "a name that looks the same".
+//
+// Backends store both values, so they depend on the Unicode tables of
+// golang.org/x/text and github.com/mtibben/confusables: when an upgrade
+// changes them, stored keys and skeletons must be recomputed (as the
+// sqlitestore migration 0004 backfill does).
 
 // legacyMark starts the key of a name PRECIS refuses. Such names can only
 // come from accounts created before usernames were mapped (signup refuses

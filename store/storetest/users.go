@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -99,6 +101,36 @@ var userTests = []test{
 		checkUser(t, "UserByName(look-alike) after admin was deleted", got, u)
 		_, err = s.UserByName(t.Context(), "admin")
 		wantErr(t, "UserByName(admin)", err, store.ErrNotFound)
+	}},
+	{"concurrent signups of one name or its look-alikes: exactly one wins", func(t *testing.T, s store.Store) {
+		errs := make([]error, workers)
+		parallel(workers, func(i int) {
+			name := []rune("admin")
+			for j := range name { // spellings: fullwidth letters by the bits of i
+				if i&(1<<j) != 0 {
+					name[j] += 'ａ' - 'a'
+				}
+			}
+			if i%3 == 0 {
+				name[0] = '\u0430' // Cyrillic а: another key, the same skeleton
+			}
+			u := store.User{ID: id(fmt.Sprint("racer", i)), Username: string(name), Roles: []string{}, CreatedAt: at(0), UpdatedAt: at(0)}
+			errs[i] = s.CreateUser(t.Context(), u)
+		})
+		won := 0
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				won++
+			case !errors.Is(err, store.ErrUserExists):
+				t.Errorf("worker %d: %v, want nil or ErrUserExists", i, err)
+			}
+		}
+		us, err := s.ListUsers(t.Context(), 0)
+		wantErr(t, "ListUsers", err, nil)
+		if won != 1 || len(us) != 1 {
+			t.Fatalf("%d signups won, %d users; want exactly one", won, len(us))
+		}
 	}},
 	{"unknown user is ErrNotFound", func(t *testing.T, s store.Store) {
 		mustUser(t, s, "u1", "alice", at(0))
