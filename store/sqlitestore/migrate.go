@@ -2,6 +2,7 @@ package sqlitestore
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -12,6 +13,12 @@ import (
 
 //go:embed migrations/*.sql
 var migrations embed.FS
+
+// backfills are Go steps of migrations, by version, run after the
+// migration's SQL in the same transaction, for what SQL cannot compute.
+var backfills = map[int]func(ctx context.Context, tx *sql.Tx) error{
+	4: backfillUsernames,
+}
 
 type migration struct {
 	version int

@@ -7,12 +7,6 @@ import (
 	"github.com/gatehouse/gatehouse/store"
 )
 
-// backfills are Go steps of migrations, run after the migration's SQL in
-// the same transaction, for what SQL cannot compute.
-var backfills = map[int]func(ctx context.Context, tx *sql.Tx) error{
-	4: backfillUsernames,
-}
-
 // backfillUsernames brings rows from before migration 0004 to the PRECIS
 // rules: each username becomes its mapped form (the one spelling signup now
 // stores), username_key its store.NormalizeUsername key and
