@@ -21,7 +21,8 @@ func (s *Service) Signup(ctx context.Context, username, pw string, c Client) (st
 	if !s.Policy.Signup {
 		return store.User{}, ErrForbidden
 	}
-	if err := errors.Join(checkUsername(username), checkPassword("password", pw)); err != nil {
+	username, uerr := mapUsername(username)
+	if err := errors.Join(uerr, checkPassword("password", pw)); err != nil {
 		return store.User{}, err
 	}
 	// Every signup costs an argon2 hash, taken name or not: each one counts
@@ -43,7 +44,8 @@ func (s *Service) Signup(ctx context.Context, username, pw string, c Client) (st
 
 // CreateUser adds an account (CLI and admin); no signup switch, no limits.
 func (s *Service) CreateUser(ctx context.Context, username, pw string, roles []string) (store.User, error) {
-	if err := errors.Join(checkUsername(username), checkPassword("password", pw)); err != nil {
+	username, uerr := mapUsername(username)
+	if err := errors.Join(uerr, checkPassword("password", pw)); err != nil {
 		return store.User{}, err
 	}
 	roles, err := checkRoles(roles)
@@ -54,9 +56,9 @@ func (s *Service) CreateUser(ctx context.Context, username, pw string, roles []s
 }
 
 func (s *Service) createUser(ctx context.Context, username, pw string, roles []string) (store.User, error) {
-	hash, err := s.Hasher.Hash(ctx, []byte(pw))
+	hash, err := s.hashPassword(ctx, pw)
 	if err != nil {
-		return store.User{}, s.hashErr(err)
+		return store.User{}, err
 	}
 	id, err := uuid.NewV7()
 	if err != nil {
@@ -80,8 +82,9 @@ func (s *Service) createUser(ctx context.Context, username, pw string, roles []s
 // verifyWithLimit checks pw for u (u.ID empty: no such account, named
 // u.Username) from device, within the rate limits: the buckets are reserved
 // first and given back when the password is right (or the hasher was too
-// busy to tell). Unknown users spend the same hashing work and get the same
-// answer, so neither answer nor timing tells which usernames exist.
+// busy to tell). Unknown users spend the same hashing work, on the same
+// presented forms, and get the same answer, so neither answer nor timing
+// tells which usernames exist.
 func (s *Service) verifyWithLimit(ctx context.Context, u store.User, device, pw string, c Client) error {
 	release, err := s.reserve(ctx, s.passwordBuckets(u.Username, u.ID, device, c.IP))
 	if err != nil {
@@ -89,8 +92,11 @@ func (s *Service) verifyWithLimit(ctx context.Context, u store.User, device, pw 
 	}
 	if u.ID == "" {
 		err = ErrInvalidCredentials
-		if herr := s.Hasher.VerifyDummy(ctx, []byte(pw)); herr != nil {
-			err = s.hashErr(herr)
+		for _, form := range presentedForms(pw) {
+			if herr := s.Hasher.VerifyDummy(ctx, []byte(form)); herr != nil {
+				err = s.hashErr(herr)
+				break
+			}
 		}
 	} else {
 		err = s.checkUserPassword(ctx, u, pw)
@@ -102,18 +108,24 @@ func (s *Service) verifyWithLimit(ctx context.Context, u store.User, device, pw 
 	return err
 }
 
+// checkUserPassword verifies pw in each of its presentedForms; a hash of
+// the bytes as typed, from before passwords were normalized, is replaced by
+// one of the normal form (as is one with outdated parameters).
 func (s *Service) checkUserPassword(ctx context.Context, u store.User, pw string) error {
-	ok, err := s.Hasher.Verify(ctx, []byte(pw), u.PasswordHash)
-	if err != nil {
-		return s.hashErr(err)
+	forms := presentedForms(pw)
+	for i, form := range forms {
+		ok, err := s.Hasher.Verify(ctx, []byte(form), u.PasswordHash)
+		if err != nil {
+			return s.hashErr(err)
+		}
+		if ok {
+			if i > 0 || s.Hasher.NeedsRehash(u.PasswordHash) {
+				s.rehash(ctx, u, forms[0])
+			}
+			return nil
+		}
 	}
-	if !ok {
-		return ErrInvalidCredentials
-	}
-	if s.Hasher.NeedsRehash(u.PasswordHash) {
-		s.rehash(ctx, u, pw)
-	}
-	return nil
+	return ErrInvalidCredentials
 }
 
 // rehash upgrades a stored hash to the configured parameters; failure only

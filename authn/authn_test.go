@@ -248,3 +248,41 @@ func TestUnknownUserSpendsAHashAndGetsTheSameError(t *testing.T) {
 		t.Fatalf("answers differ: %v / %v", errKnown, errUnknown)
 	}
 }
+
+// TestPasswordHashedBeforeNormalizationStillVerifies: a hash made from the
+// bytes as typed (before passwords were normalized) verifies once, and is
+// then replaced by a hash of the normal form, so every spelling works.
+func TestPasswordHashedBeforeNormalizationStillVerifies(t *testing.T) {
+	t.Parallel()
+	s, _ := service(t, nil)
+	nfc, nfd := "caf\u00e9 cr\u00e8me", "cafe\u0301 cre\u0300me"
+	for _, tc := range []struct{ user, typed string }{
+		{"olga", nfd},
+		{"pavel", "old\tpassword"}, // OpaqueString refuses a tab: verified as typed
+	} {
+		u, err := s.CreateUser(t.Context(), tc.user, pw, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		old, err := s.Hasher.Hash(t.Context(), []byte(tc.typed))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Store.SetPasswordHash(t.Context(), u.ID, old, u.CredVersion, u.CreatedAt); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Login(t.Context(), authn.LoginInput{Username: tc.user, Password: tc.typed, Client: cli}); err != nil {
+			t.Fatalf("%s: login with the password as typed: %v", tc.user, err)
+		}
+	}
+	if _, err := s.Login(t.Context(), authn.LoginInput{Username: "olga", Password: nfc, Client: cli}); err != nil {
+		t.Fatalf("login with the normal form after the rehash: %v", err)
+	}
+	u, err := s.UserByName(t.Context(), "olga")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := s.Hasher.Verify(t.Context(), []byte(nfc), u.PasswordHash); !ok || err != nil {
+		t.Fatalf("stored hash is not of the normal form: %v %v", ok, err)
+	}
+}

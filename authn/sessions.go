@@ -197,9 +197,9 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, nex
 // every session but keep in one store operation, so a login that checked
 // the old password before the change cannot create a session after it.
 func (s *Service) setPassword(ctx context.Context, u store.User, next, keep, reason string, c Client) error {
-	hash, err := s.Hasher.Hash(ctx, []byte(next))
+	hash, err := s.hashPassword(ctx, next)
 	if err != nil {
-		return s.hashErr(err)
+		return err
 	}
 	now := s.Now().UTC()
 	_, ended, err := s.Store.SetPassword(ctx, store.SetPassword{

@@ -2,7 +2,6 @@ package authn
 
 import (
 	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -16,42 +15,22 @@ const (
 	maxUserAgent = 512
 )
 
-// checkUsername enforces API.md's 3–64 characters, and refuses what would
-// make two names look alike or break logs: invalid UTF-8, control and format
-// characters (zero-width joiners, bidi overrides), and leading/trailing or
-// non-ASCII space.
-func checkUsername(s string) error {
-	if !utf8.ValidString(s) {
-		return invalid("username", "must be valid UTF-8")
-	}
-	n := utf8.RuneCountInString(s)
-	if n < minUsername || n > maxUsername {
-		return invalid("username", "must be %d to %d characters", minUsername, maxUsername)
-	}
-	if strings.TrimSpace(s) != s {
-		return invalid("username", "must not start or end with white space")
-	}
-	for _, r := range s {
-		if r == utf8.RuneError || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) ||
-			unicode.Is(unicode.Co, r) || unicode.Is(unicode.Cs, r) || (unicode.IsSpace(r) && r != ' ') {
-			return invalid("username", "must not contain control, format or invisible characters")
-		}
-	}
-	return nil
-}
-
-// checkLoginUsername is looser than checkUsername (any name that could exist
-// is looked up), but refuses input no account could have.
+// checkLoginUsername is looser than mapUsername (any name that could exist
+// is looked up, in the store's NormalizeUsername form, including names from
+// before PRECIS), but refuses input no account could have.
 func checkLoginUsername(s string) error {
 	if s == "" {
 		return invalid("username", "is required")
 	}
-	if len(s) > 4*maxUsername || !utf8.ValidString(s) {
+	if len(s) > maxUsernameBytes || !utf8.ValidString(s) {
 		return invalid("username", "is not a possible username")
 	}
 	return nil
 }
 
+// checkPassword checks a new password. It must have a PRECIS OpaqueString
+// form (passwordForm), which is what is hashed, and its length is counted
+// in that form.
 func checkPassword(field, s string) error {
 	if !utf8.ValidString(s) {
 		return invalid(field, "must be valid UTF-8")
@@ -59,7 +38,11 @@ func checkPassword(field, s string) error {
 	if len(s) > maxPassword {
 		return invalid(field, "must be at most %d bytes", maxPassword)
 	}
-	if utf8.RuneCountInString(s) < minPassword {
+	form, err := passwordForm(s)
+	if err != nil {
+		return invalid(field, "must not contain control or unassigned characters")
+	}
+	if utf8.RuneCountInString(form) < minPassword {
 		return invalid(field, "must be at least %d characters", minPassword)
 	}
 	return nil

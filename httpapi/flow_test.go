@@ -17,7 +17,8 @@ func TestSignupLoginMeRefreshLogout(t *testing.T) {
 	me := e.do("GET", "/v1/me", p.Access, nil)
 	expect(t, me, 200, "")
 	m := me.json(t)
-	if m["user"].(map[string]any)["id"] != uid || m["user"].(map[string]any)["username"] != "Alice" {
+	// The username is the name's one spelling, its PRECIS mapped form.
+	if m["user"].(map[string]any)["id"] != uid || m["user"].(map[string]any)["username"] != "alice" {
 		t.Fatalf("me: %s", me.body)
 	}
 	if s := m["session"].(map[string]any); s["id"] != p.Session || s["current"] != true || s["device_id"] != p.Device {

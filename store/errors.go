@@ -6,7 +6,8 @@ import "errors"
 var (
 	// ErrNotFound: no such user, session, refresh token, key or event.
 	ErrNotFound = errors.New("store: not found")
-	// ErrUserExists: a user with that username (case-insensitively) exists.
+	// ErrUserExists: a user with that username (same NormalizeUsername key)
+	// or a look-alike of it (same UsernameSkeleton) exists.
 	ErrUserExists = errors.New("store: user exists")
 	// ErrSessionExpired: the session's idle timeout or absolute lifetime passed.
 	ErrSessionExpired = errors.New("store: session expired")

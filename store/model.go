@@ -2,8 +2,9 @@ package store
 
 import "time"
 
-// User is an account. Username keeps the spelling given at signup; uniqueness
-// is case-insensitive on UsernameKey (see NormalizeUsername).
+// User is an account. Username is stored as given (authn gives the PRECIS
+// form, see MapUsername); users are unique on NormalizeUsername(Username)
+// and on UsernameSkeleton(Username).
 type User struct {
 	ID           string
 	Username     string

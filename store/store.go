@@ -7,11 +7,11 @@ import (
 
 // Users holds accounts.
 type Users interface {
-	// CreateUser inserts u; ErrUserExists if the username is taken
-	// (case-insensitively).
+	// CreateUser inserts u, keeping u.Username as given; ErrUserExists if
+	// another user has its NormalizeUsername key or its UsernameSkeleton.
 	CreateUser(ctx context.Context, u User) error
 	UserByID(ctx context.Context, id string) (User, error)
-	// UserByName looks up by username, case-insensitively.
+	// UserByName looks up by NormalizeUsername(username), never by skeleton.
 	UserByName(ctx context.Context, username string) (User, error)
 	// ListUsers returns users ordered by creation, at most limit (0 = all).
 	ListUsers(ctx context.Context, limit int) ([]User, error)

@@ -20,7 +20,7 @@ var storeErrors = []error{
 }
 
 // wrap prefixes err with the operation and maps driver errors onto the store
-// sentinels: a taken username to ErrUserExists, lock contention and lost
+// sentinels: a taken username (or a look-alike of one) to ErrUserExists, lock contention and lost
 // connections to ErrUnavailable.
 func wrap(op string, err error) error {
 	if err == nil {
@@ -39,7 +39,7 @@ func wrap(op string, err error) error {
 	}
 	var se *sqlite.Error
 	if errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE &&
-		strings.Contains(se.Error(), "users.username_key") {
+		(strings.Contains(se.Error(), "users.username_key") || strings.Contains(se.Error(), "users.username_skeleton")) {
 		return fmt.Errorf("sqlitestore: %s: %w", op, store.ErrUserExists)
 	}
 	return fmt.Errorf("sqlitestore: %s: %w", op, err)

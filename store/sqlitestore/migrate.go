@@ -2,6 +2,7 @@ package sqlitestore
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -12,6 +13,12 @@ import (
 
 //go:embed migrations/*.sql
 var migrations embed.FS
+
+// backfills are Go steps of migrations, by version, run after the
+// migration's SQL in the same transaction, for what SQL cannot compute.
+var backfills = map[int]func(ctx context.Context, tx *sql.Tx) error{
+	4: backfillUsernames,
+}
 
 type migration struct {
 	version int
@@ -45,8 +52,9 @@ func loadMigrations() ([]migration, error) {
 }
 
 // migrate applies every migration newer than schema_version, each in its own
-// writer transaction together with the version bump. Concurrent openers are
-// serialised by BEGIN IMMEDIATE and re-read the version inside it.
+// writer transaction together with its Go backfill (if any) and the version
+// bump. Concurrent openers are serialised by BEGIN IMMEDIATE and re-read the
+// version inside it.
 func (s *Store) migrate(ctx context.Context) error {
 	ms, err := loadMigrations()
 	if err != nil {
@@ -68,6 +76,11 @@ func (s *Store) migrate(ctx context.Context) error {
 			}
 			if _, err := tx.tx.ExecContext(ctx, m.sql); err != nil {
 				return err
+			}
+			if fill := backfills[m.version]; fill != nil {
+				if err := fill(ctx, tx.tx); err != nil {
+					return err
+				}
 			}
 			_, err = tx.tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (?)`, m.version)
 			return err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -212,5 +213,82 @@ func TestClosedStoreReturnsErrors(t *testing.T) {
 		if !errors.Is(err, store.ErrUnavailable) {
 			t.Errorf("%s on a closed store: %v, want ErrUnavailable", name, err)
 		}
+	}
+}
+
+// TestMigrationMapsUsernames opens a database left at schema version 3 with
+// users that collide under the PRECIS rules, and checks that migration 0004
+// maps every name, keeps the older account of a collision under its name,
+// renames the newer one "<name> #<id>", and never fails.
+func TestMigrationMapsUsernames(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "gatehouse.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qs := []string{`CREATE TABLE schema_version (version INTEGER NOT NULL)`}
+	for _, f := range []string{"0001_init.sql", "0002_challenges_events.sql", "0003_refresh_without_cascade.sql"} {
+		b, err := os.ReadFile("migrations/" + f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		qs = append(qs, string(b))
+	}
+	qs = append(qs, `INSERT INTO schema_version (version) VALUES (1), (2), (3)`)
+	// id, username as signed up, created_at; username_key as the old code
+	// computed it (ToLower after ToUpper).
+	old := []struct {
+		id, name string
+		created  int
+	}{
+		{"u1", "Alice", 1},
+		{"u2", "ａｌｉｃｅ", 2}, // fullwidth: the key of u1 now
+		{"u3", "admin", 3},
+		{"u4", "\u0430dmin", 4}, // Cyrillic а: a look-alike of u3
+		{"u5", "John Smith", 5}, // PRECIS refuses the space: legacy key
+		{"u6", "Jose\u0301", 6}, // NFD
+		{"u0", "JOS\u00c9", 6},  // NFC, same time, smaller id: older
+		{"u7", "ａｌｉｃｅ #u2", 0},  // the name u2 would be renamed to
+	}
+	for _, u := range old {
+		qs = append(qs, fmt.Sprintf(`INSERT INTO users (id, username, username_key, password_hash, roles, created_at, updated_at)
+			VALUES ('%s', '%s', '%s', 'h', '[]', %d, %d)`, u.id, u.name, strings.ToLower(strings.ToUpper(u.name)), u.created, u.created))
+	}
+	for _, q := range qs {
+		if _, err := db.Exec(q); err != nil {
+			db.Close()
+			t.Fatalf("%.40s: %v", q, err)
+		}
+	}
+	db.Close()
+
+	s := open(t, path)
+	ctx := t.Context()
+	for _, tc := range []struct{ login, id, username string }{
+		{"ALICE", "u1", "alice"},
+		{"ａｌｉｃｅ", "u1", "alice"},
+		{"ａｌｉｃｅ #u2", "u7", "ａｌｉｃｅ #u2"},
+		{"ａｌｉｃｅ #u2#", "u2", "ａｌｉｃｅ #u2#"},
+		{"admin", "u3", "admin"},
+		{"\u0430dmin", "u4", "\u0430dmin"},
+		{"john smith", "u5", "John Smith"},
+		{"jose\u0301", "u0", "jos\u00e9"},
+		{"jose\u0301 #u6", "u6", "Jose\u0301 #u6"},
+	} {
+		u, err := s.UserByName(ctx, tc.login)
+		if err != nil || u.ID != tc.id || u.Username != tc.username {
+			t.Errorf("UserByName(%q) = %q %q, %v; want %q %q", tc.login, u.ID, u.Username, err, tc.id, tc.username)
+		}
+	}
+	// The older of two look-alikes holds the skeleton new names are checked
+	// against; so does every renamed account.
+	for _, name := range []string{"adrnin", "\u0430lice", "john smith", "J\u03bfse\u0301"} {
+		err := s.CreateUser(ctx, store.User{ID: "new-" + name, Username: name})
+		if !errors.Is(err, store.ErrUserExists) {
+			t.Errorf("CreateUser(%q) after migration: %v, want ErrUserExists", name, err)
+		}
+	}
+	if err := s.CreateUser(ctx, store.User{ID: "u8", Username: "bob"}); err != nil {
+		t.Errorf("CreateUser(bob) after migration: %v", err)
 	}
 }

@@ -8,7 +8,9 @@ import (
 	"github.com/gatehouse/gatehouse/store"
 )
 
-// CreateUser implements store.Users.
+// CreateUser implements store.Users. The UNIQUE username_key and
+// username_skeleton columns make a taken name and a look-alike of one fail
+// alike, as ErrUserExists.
 func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 	roles, err := encodeRoles(u.Roles)
 	if err != nil {
@@ -16,9 +18,10 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 	}
 	return s.write(ctx, "create user", func(tx *wtx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO users (id, username, username_key,
-			password_hash, roles, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			u.ID, u.Username, store.NormalizeUsername(u.Username), u.PasswordHash, roles,
-			micro(u.CreatedAt), micro(u.UpdatedAt))
+			username_skeleton, password_hash, roles, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			u.ID, u.Username, store.NormalizeUsername(u.Username), store.UsernameSkeleton(u.Username),
+			u.PasswordHash, roles, micro(u.CreatedAt), micro(u.UpdatedAt))
 		return err
 	})
 }
@@ -29,7 +32,8 @@ func (s *Store) UserByID(ctx context.Context, id string) (store.User, error) {
 	return u, wrap("user by id", err)
 }
 
-// UserByName implements store.Users.
+// UserByName implements store.Users. It looks up by key only, never by
+// skeleton: a look-alike name must not reach the account it imitates.
 func (s *Store) UserByName(ctx context.Context, username string) (store.User, error) {
 	u, err := scanUser(s.rd.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE username_key = ?`,
 		store.NormalizeUsername(username)))

@@ -1,19 +1,33 @@
 package storetest
 
 import (
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/gatehouse/gatehouse/store"
 )
 
-// caseVariants are pairs of usernames equal under store.NormalizeUsername.
+// caseVariants are pairs of spellings of one name: equal under
+// store.NormalizeUsername (PRECIS UsernameCaseMapped, or the legacy case fold
+// for a name PRECIS refuses).
 var caseVariants = [][2]string{
 	{"Alice", "aLICE"},
-	{"straße", "STRAẞE"},      // ß and capital sharp s
-	{"\u212Aelvin", "kelvin"}, // Kelvin sign
-	{"σίσυφος", "ΣΊΣΥΦΟΣ"},    // final sigma
-	{"ǅemal", "ǆEMAL"},        // titlecase digraph
+	{"straße", "STRAẞE"},        // ß and capital sharp s
+	{"\u212Aelvin", "kelvin"},   // Kelvin sign
+	{"ｆｕｌｌ", "FULL"},            // fullwidth
+	{"Jose\u0301", "JOS\u00c9"}, // NFD and NFC
+	{"ǅemal", "ǆEMAL"},          // titlecase digraph: refused by PRECIS, legacy key
+}
+
+// lookAlikes are names with the skeleton of "admin" but keys of their own.
+var lookAlikes = []string{
+	"\u0430dmin",                     // Cyrillic а
+	"\u0430\u0501min",                // Cyrillic а and ԁ
+	"adrnin",                         // rn for m
+	"ADM\u0406N",                     // Ukrainian І
+	"\u0251\u0064\u006d\u0131\u006e", // Latin alpha and dotless i
 }
 
 var userTests = []test{
@@ -29,7 +43,7 @@ var userTests = []test{
 		wantErr(t, "UserByID", err, nil)
 		checkUser(t, "UserByID", got, want)
 	}},
-	{"get by name is case-insensitive and keeps the spelling", func(t *testing.T, s store.Store) {
+	{"get by name finds every spelling of a name (PRECIS) and keeps the stored one", func(t *testing.T, s store.Store) {
 		for i, p := range caseVariants {
 			want := mustUser(t, s, p[0], p[0], at(time.Duration(i)*time.Second))
 			for _, name := range p {
@@ -39,7 +53,7 @@ var userTests = []test{
 			}
 		}
 	}},
-	{"case-variant duplicate is ErrUserExists", func(t *testing.T, s store.Store) {
+	{"another spelling of a taken name is ErrUserExists", func(t *testing.T, s store.Store) {
 		for i, p := range caseVariants {
 			first := mustUser(t, s, p[0], p[0], at(time.Duration(i)*time.Second))
 			dup := first
@@ -55,6 +69,67 @@ var userTests = []test{
 		wantErr(t, "ListUsers", err, nil)
 		if len(us) != len(caseVariants) {
 			t.Errorf("ListUsers: %d users, want %d", len(us), len(caseVariants))
+		}
+	}},
+	{"look-alike of a taken name is ErrUserExists", func(t *testing.T, s store.Store) {
+		admin := mustUser(t, s, "admin", "admin", at(0))
+		for i, name := range lookAlikes {
+			if store.NormalizeUsername(name) == store.NormalizeUsername("admin") {
+				t.Fatalf("%q has the key of admin; it is no look-alike", name)
+			}
+			u := admin
+			u.ID, u.Username, u.CreatedAt = id(name), name, at(time.Duration(i+1)*time.Second)
+			wantErr(t, "CreateUser("+name+")", s.CreateUser(t.Context(), u), store.ErrUserExists)
+			_, err := s.UserByName(t.Context(), name)
+			wantErr(t, "UserByName("+name+")", err, store.ErrNotFound) // by key, never by skeleton
+		}
+		us, err := s.ListUsers(t.Context(), 0)
+		wantErr(t, "ListUsers", err, nil)
+		if len(us) != 1 {
+			t.Errorf("ListUsers: %d users, want only admin", len(us))
+		}
+		got, err := s.UserByName(t.Context(), "ＡＤＭＩＮ")
+		wantErr(t, "UserByName(ＡＤＭＩＮ)", err, nil)
+		checkUser(t, "UserByName(ＡＤＭＩＮ)", got, admin)
+	}},
+	{"delete user frees its skeleton", func(t *testing.T, s store.Store) {
+		admin := mustUser(t, s, "admin", "admin", at(0))
+		wantErr(t, "DeleteUser", s.DeleteUser(t.Context(), admin.ID), nil)
+		u := mustUser(t, s, "lookalike", lookAlikes[0], at(time.Second))
+		got, err := s.UserByName(t.Context(), lookAlikes[0])
+		wantErr(t, "UserByName", err, nil)
+		checkUser(t, "UserByName(look-alike) after admin was deleted", got, u)
+		_, err = s.UserByName(t.Context(), "admin")
+		wantErr(t, "UserByName(admin)", err, store.ErrNotFound)
+	}},
+	{"concurrent signups of one name or its look-alikes: exactly one wins", func(t *testing.T, s store.Store) {
+		errs := make([]error, workers)
+		parallel(workers, func(i int) {
+			name := []rune("admin")
+			for j := range name { // spellings: fullwidth letters by the bits of i
+				if i&(1<<j) != 0 {
+					name[j] += 'ａ' - 'a'
+				}
+			}
+			if i%3 == 0 {
+				name[0] = '\u0430' // Cyrillic а: another key, the same skeleton
+			}
+			u := store.User{ID: id(fmt.Sprint("racer", i)), Username: string(name), Roles: []string{}, CreatedAt: at(0), UpdatedAt: at(0)}
+			errs[i] = s.CreateUser(t.Context(), u)
+		})
+		won := 0
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				won++
+			case !errors.Is(err, store.ErrUserExists):
+				t.Errorf("worker %d: %v, want nil or ErrUserExists", i, err)
+			}
+		}
+		us, err := s.ListUsers(t.Context(), 0)
+		wantErr(t, "ListUsers", err, nil)
+		if won != 1 || len(us) != 1 {
+			t.Fatalf("%d signups won, %d users; want exactly one", won, len(us))
 		}
 	}},
 	{"unknown user is ErrNotFound", func(t *testing.T, s store.Store) {
@@ -156,7 +231,7 @@ var userTests = []test{
 	}},
 	{"odd unicode usernames round-trip byte-exact", func(t *testing.T, s store.Store) {
 		names := []string{
-			"Zoë", "Jose\u0301", "José", "日本語ユーザー", "🦊\u200d🔥", "\u200bzero width",
+			"Zoë", "Jose\u0301", "日本語ユーザー", "🦊\u200d🔥", "\u200bzero width",
 			"ｆｕｌｌｗｉｄｔｈ", "İstanbul", "a\u00a0b", "ⅻ", "x\U0010FFFD",
 		}
 		for i, n := range names {
