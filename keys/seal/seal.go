@@ -14,10 +14,15 @@ import (
 // MasterKeyLen is the size of a master key: 32 random bytes.
 const MasterKeyLen = 32
 
-// prefix marks a sealed value and its format version. A clear value (PKCS#8
-// DER starts with 0x30; secrets are random) begins with these 8 bytes with
-// probability 2^-64, so the prefix alone tells sealed from clear.
-var prefix = []byte("\x00ghseal1")
+// family marks a sealed value of any format version, and prefix this
+// version's. A clear value (PKCS#8 DER starts with 0x30; secrets are random)
+// begins with these bytes with probability about 2^-56, so the prefix alone
+// tells sealed from clear; a value of another version is sealed, not clear,
+// and does not open here (it is never sealed a second time).
+var (
+	family = []byte("\x00ghseal")
+	prefix = append(family[:len(family):len(family)], '1')
+)
 
 // hkdfInfo separates the sealing key from anything else that might one day be
 // derived from the master key.
@@ -81,7 +86,7 @@ func (b *Box) Seal(kind, name string, plain []byte) []byte {
 // altered.
 func (b *Box) Open(kind, name string, sealed []byte) ([]byte, error) {
 	ns := b.aead.NonceSize()
-	if !IsSealed(sealed) || len(sealed) < len(prefix)+ns+b.aead.Overhead() {
+	if !bytes.HasPrefix(sealed, prefix) || len(sealed) < len(prefix)+ns+b.aead.Overhead() {
 		return nil, fmt.Errorf("%w: %s %q", ErrOpen, kind, name)
 	}
 	body := sealed[len(prefix):]
@@ -92,6 +97,7 @@ func (b *Box) Open(kind, name string, sealed []byte) ([]byte, error) {
 	return plain, nil
 }
 
-// IsSealed reports whether v carries the sealed-value prefix; a value
-// without it was stored in clear by a Gatehouse from before sealing.
-func IsSealed(v []byte) bool { return bytes.HasPrefix(v, prefix) }
+// IsSealed reports whether v carries a sealed-value prefix (of any format
+// version); a value without one was stored in clear by a Gatehouse from
+// before sealing.
+func IsSealed(v []byte) bool { return bytes.HasPrefix(v, family) }

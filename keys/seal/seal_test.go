@@ -24,7 +24,7 @@ func TestSealOpenRoundTrip(t *testing.T) {
 	b := box(t, 1)
 	plain := []byte("private key material")
 	s := b.Seal("key", "kid-1", plain)
-	if !IsSealed(s) || bytes.Contains(s, plain) {
+	if !IsSealed(s) || !IsSealed([]byte("\x00ghseal9future")) || IsSealed(plain) || bytes.Contains(s, plain) {
 		t.Fatalf("sealed value %x", s)
 	}
 	if again := b.Seal("key", "kid-1", plain); bytes.Equal(again, s) {
@@ -57,6 +57,7 @@ func TestOpenRefuses(t *testing.T) {
 		"truncated":          {b, "secret", "refresh-successor", s[:len(prefix)+5]},
 		"clear value":        {b, "secret", "refresh-successor", []byte("0123456789abcdef0123456789abcdef")},
 		"empty":              {b, "secret", "refresh-successor", nil},
+		"another version":    {b, "secret", "refresh-successor", append([]byte("\x00ghseal2"), s[len(prefix):]...)},
 	} {
 		if _, err := tc.b.Open(tc.kind, tc.name, tc.v); !errors.Is(err, ErrOpen) {
 			t.Errorf("%s: Open = %v, want ErrOpen", name, err)
