@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,6 +15,7 @@ import (
 	"github.com/gatehouse/gatehouse/config"
 	"github.com/gatehouse/gatehouse/httpapi"
 	"github.com/gatehouse/gatehouse/keys"
+	"github.com/gatehouse/gatehouse/keys/seal"
 	"github.com/gatehouse/gatehouse/metrics"
 	"github.com/gatehouse/gatehouse/password"
 	"github.com/gatehouse/gatehouse/revoke"
@@ -37,13 +37,25 @@ type App struct {
 	Audit   *audit.Recorder
 	Webhook *webhook.Sender // nil without --webhook
 	Now     func() time.Time
+	// Seal holds the master key: it seals signing keys and server secrets
+	// before they reach Store.
+	Seal *seal.Box
 }
 
 // DBPath is where the embedded database lives.
 func DBPath(c config.Config) string { return filepath.Join(c.DataDir, "gatehouse.db") }
 
-// Open assembles a node on its store. now may be nil (time.Now).
+// Open assembles a node on its store, running the whole key schedule (the
+// server). now may be nil (time.Now).
 func Open(ctx context.Context, c config.Config, log *slog.Logger, now func() time.Time) (*App, error) {
+	return OpenAs(ctx, c, log, now, keys.Scheduler)
+}
+
+// OpenAs is Open for a process that must not run the whole key schedule:
+// admin commands open with keys.Admin (may add a key, never retire or
+// delete one: their --access-ttl need not be the server's), read-only
+// commands with keys.Reader (write no key).
+func OpenAs(ctx context.Context, c config.Config, log *slog.Logger, now func() time.Time, role keys.Role) (*App, error) {
 	if c.RedisURL != "" || c.PostgresURL != "" {
 		return nil, errors.New("--redis-url and --postgres-url are not supported by this version yet; leave them empty to use the embedded SQLite store")
 	}
@@ -55,29 +67,30 @@ func Open(ctx context.Context, c config.Config, log *slog.Logger, now func() tim
 		return nil, fmt.Errorf("open %s: %w", DBPath(c), err)
 	}
 	a := &App{Config: c, Log: log, Store: st, Now: now, Revoked: revoke.New(), Metrics: metrics.New()}
-	if err := a.assemble(ctx); err != nil {
+	if err := a.assemble(ctx, role); err != nil {
 		st.Close()
 		return nil, err
 	}
 	return a, nil
 }
 
-func (a *App) assemble(ctx context.Context) error {
+func (a *App) assemble(ctx context.Context, role keys.Role) error {
 	c := a.Config
-	a.Keys = keys.NewManager(a.Store, keys.Config{
+	mk, err := openMasterKey(c, a.Log)
+	if err != nil {
+		return err
+	}
+	a.Seal = mk.box
+	a.Keys = keys.NewManager(a.Store, a.Seal, keys.Config{
 		Alg: c.SigningAlg, TokenLifetime: c.AccessTTL + c.Leeway, CacheLifetime: c.JWKSMaxAge,
-		RotateEvery: c.KeyRotation, Now: a.Now, Logger: a.Log,
+		RotateEvery: c.KeyRotation, Now: a.Now, Logger: a.Log, Role: role,
 	})
 	if err := a.Keys.Init(ctx); err != nil {
-		return fmt.Errorf("signing keys: %w", err)
+		return mk.explain(DBPath(c), fmt.Errorf("signing keys: %w", err))
 	}
-	secret, err := a.Store.Secret(ctx, "refresh-successor", func() ([]byte, error) {
-		b := make([]byte, 32)
-		_, err := rand.Read(b)
-		return b, err
-	})
+	secret, err := keys.Secret(ctx, a.Store, a.Seal, "refresh-successor", 32)
 	if err != nil {
-		return fmt.Errorf("server secret: %w", err)
+		return mk.explain(DBPath(c), fmt.Errorf("server secret: %w", err))
 	}
 	if err := a.Revoked.Sync(ctx, a.Store, a.Now()); err != nil {
 		return fmt.Errorf("load revocations: %w", err)

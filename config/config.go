@@ -1,10 +1,12 @@
 package config
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -41,6 +43,13 @@ type Config struct {
 	FeedToken      string
 	AdminToken     string
 	TrustedProxies []string
+
+	// MasterKeyFile holds the 32-byte master key that seals signing keys and
+	// server secrets in the store; empty means <DataDir>/master.key.
+	MasterKeyFile string
+	// MasterKey is the master key in standard base64, for deployments that
+	// inject secrets through the environment; it wins over MasterKeyFile.
+	MasterKey string
 
 	Argon2Memory    int // KiB
 	Argon2Time      int
@@ -100,6 +109,14 @@ func Defaults() Config {
 	}
 }
 
+// MasterKeyPath is --master-key-file, or <data-dir>/master.key when unset.
+func (c *Config) MasterKeyPath() string {
+	if c.MasterKeyFile != "" {
+		return c.MasterKeyFile
+	}
+	return filepath.Join(c.DataDir, "master.key")
+}
+
 // IssuerOrDefault is --issuer, or http://<addr> when unset.
 func (c *Config) IssuerOrDefault() string {
 	if c.Issuer != "" {
@@ -119,6 +136,11 @@ func (c *Config) Validate() error {
 	}
 	if c.DataDir == "" {
 		bad("data-dir", "must not be empty")
+	}
+	if c.MasterKey != "" {
+		if k, err := base64.StdEncoding.Strict().DecodeString(c.MasterKey); err != nil || len(k) != 32 {
+			bad("master-key", "must be 32 bytes in standard base64 (head -c 32 /dev/urandom | base64)")
+		}
 	}
 	if c.Issuer != "" {
 		if u, err := url.Parse(c.Issuer); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -33,6 +33,8 @@ func (c *Config) fields() []field {
 	return []field{
 		{name: "addr", group: "Server", help: "listen address (host:port)", val: (*strVal)(&c.Addr)},
 		{name: "data-dir", group: "Server", help: "directory of the embedded SQLite database", val: (*strVal)(&c.DataDir)},
+		{name: "master-key-file", group: "Server", help: "32-byte key (mode 0600) that seals signing keys and secrets in the database; created if missing (default <data-dir>/master.key)", val: (*strVal)(&c.MasterKeyFile)},
+		{name: "master-key", group: "Server", help: "the master key in base64 instead of a file; prefer the environment variable (a flag shows in ps)", val: (*strVal)(&c.MasterKey)},
 		{name: "issuer", group: "Tokens", help: "iss of tokens (default http://<addr>)", val: (*strVal)(&c.Issuer)},
 		{name: "audience", group: "Tokens", help: "aud of access tokens", val: (*strVal)(&c.Audience)},
 		{name: "signing-alg", group: "Tokens", help: "EdDSA, ES256, RS256 or HS256 (HS256 keys are never published)", val: (*strVal)(&c.SigningAlg)},

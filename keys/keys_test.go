@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse/gatehouse/keys/seal"
 	"github.com/gatehouse/gatehouse/store"
 	"github.com/gatehouse/gatehouse/token"
 )
@@ -33,6 +34,7 @@ var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 type memKeys struct {
 	mu                                    sync.Mutex
 	keys                                  map[string]store.Key
+	secrets                               map[string][]byte
 	listErr, addErr, retireErr, deleteErr error
 }
 
@@ -43,7 +45,9 @@ func (s *memKeys) fail(list, add, retire, del error) {
 	s.mu.Unlock()
 }
 
-func newMemKeys() *memKeys { return &memKeys{keys: map[string]store.Key{}} }
+func newMemKeys() *memKeys {
+	return &memKeys{keys: map[string]store.Key{}, secrets: map[string][]byte{}}
+}
 
 func (s *memKeys) AddKey(_ context.Context, k store.Key) error {
 	s.mu.Lock()
@@ -74,7 +78,7 @@ func (s *memKeys) ListKeys(context.Context) ([]store.Key, error) {
 	return out, nil
 }
 
-func (s *memKeys) RetireKey(_ context.Context, id string, t time.Time) error {
+func (s *memKeys) RetireKey(_ context.Context, id string, t, keepUntil time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.retireErr != nil {
@@ -84,8 +88,36 @@ func (s *memKeys) RetireKey(_ context.Context, id string, t time.Time) error {
 	if !ok {
 		return store.ErrNotFound
 	}
-	k.RetiredAt = t
+	if k.RetiredAt.IsZero() {
+		k.RetiredAt = t
+	}
+	if keepUntil.After(k.KeepUntil) {
+		k.KeepUntil = keepUntil
+	}
 	s.keys[id] = k
+	return nil
+}
+
+func (s *memKeys) ReplaceKeyPrivate(_ context.Context, id string, old, new []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k, ok := s.keys[id]
+	if !ok || !bytes.Equal(k.Private, old) {
+		return store.ErrNotFound
+	}
+	k.Private = bytes.Clone(new)
+	s.keys[id] = k
+	return nil
+}
+
+func (s *memKeys) ReplaceSecret(_ context.Context, name string, old, new []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.secrets[name]
+	if !ok || !bytes.Equal(v, old) {
+		return store.ErrNotFound
+	}
+	s.secrets[name] = bytes.Clone(new)
 	return nil
 }
 
@@ -102,8 +134,18 @@ func (s *memKeys) DeleteKey(_ context.Context, id string) error {
 	return nil
 }
 
-func (s *memKeys) Secret(_ context.Context, _ string, gen func() ([]byte, error)) ([]byte, error) {
-	return gen()
+func (s *memKeys) Secret(_ context.Context, name string, gen func() ([]byte, error)) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if v, ok := s.secrets[name]; ok {
+		return bytes.Clone(v), nil
+	}
+	v, err := gen()
+	if err != nil {
+		return nil, err
+	}
+	s.secrets[name] = bytes.Clone(v)
+	return v, nil
 }
 
 func (s *memKeys) get(id string) (store.Key, bool) {
@@ -144,8 +186,19 @@ const (
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
+// testBox seals under a fixed master key; otherBox under another one.
+var testBox, otherBox = mustBox(1), mustBox(2)
+
+func mustBox(fill byte) *seal.Box {
+	b, err := seal.New(bytes.Repeat([]byte{fill}, seal.MasterKeyLen))
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
 func newTestManager(st store.Keys, clk *clock, alg string, rotateEvery time.Duration) *Manager {
-	return NewManager(st, Config{Alg: alg, TokenLifetime: tokenLifetime, CacheLifetime: cacheLifetime,
+	return NewManager(st, testBox, Config{Alg: alg, TokenLifetime: tokenLifetime, CacheLifetime: cacheLifetime,
 		RotateEvery: rotateEvery, Now: clk.Now, Logger: quiet})
 }
 
@@ -380,11 +433,16 @@ func TestInitRefusesBadConfig(t *testing.T) {
 		{Alg: "none", TokenLifetime: time.Minute},
 		{Alg: token.AlgEdDSA},
 		{Alg: token.AlgEdDSA, TokenLifetime: time.Minute, RotateEvery: -1},
+		{Alg: token.AlgEdDSA, TokenLifetime: time.Minute, Role: Reader + 1},
 	} {
 		c.Now = clk.Now
-		if err := NewManager(newMemKeys(), c).Init(context.Background()); err == nil {
+		if err := NewManager(newMemKeys(), testBox, c).Init(context.Background()); err == nil {
 			t.Errorf("%+v accepted", c)
 		}
+	}
+	ok := Config{Alg: token.AlgEdDSA, TokenLifetime: time.Minute, Now: clk.Now}
+	if err := NewManager(newMemKeys(), nil, ok).Init(context.Background()); !errors.Is(err, errConfig) {
+		t.Errorf("no seal.Box: %v", err)
 	}
 }
 
@@ -697,28 +755,36 @@ func TestRunReloadsUntilCancelled(t *testing.T) {
 	m := newTestManager(st, clk, token.AlgEdDSA, 0)
 	mustInit(t, m)
 	ctx, cancel := context.WithCancel(context.Background())
+	tick := make(chan time.Time)
 	done := make(chan struct{})
-	go func() { m.Run(ctx, 5*time.Millisecond); close(done) }()
+	go func() { m.run(ctx, tick); close(done) }()
 	nk, err := newTestManager(st, clk, token.AlgEdDSA, 0).Rotate(context.Background(), time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if _, ok := m.Lookup(nk.ID); ok {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("Run did not pick up the new key")
-		}
-		time.Sleep(time.Millisecond)
+	if _, ok := m.Lookup(nk.ID); ok {
+		t.Fatal("knew the new key before a tick")
+	}
+	// The loop is single-threaded: once it takes the second tick it has
+	// finished the reload of the first.
+	tick <- t0
+	tick <- t0
+	if _, ok := m.Lookup(nk.ID); !ok {
+		t.Fatal("Run did not pick up the new key")
 	}
 	cancel()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("Run did not stop")
-	}
+	<-done
+}
+
+// Run's ticker starts the loop above; it stops with its context.
+func TestRunStopsWhenCancelled(t *testing.T) {
+	t.Parallel()
+	st, clk := newMemKeys(), &clock{t: t0}
+	m := newTestManager(st, clk, token.AlgEdDSA, 0)
+	mustInit(t, m)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	m.Run(ctx, 0) // returns at once: the test would hang otherwise
 }
 
 // Lookups run lock-free while reloads swap rings (meaningful under -race).
@@ -787,6 +853,10 @@ func TestStoreWriteFailures(t *testing.T) {
 	if err := m.Reload(ctx); !errors.Is(err, store.ErrUnavailable) || m.Ring().Signer().ID != next {
 		t.Fatalf("Reload = %v", err)
 	}
+	// The retirement (with its keep-until) is recorded once the store takes
+	// it; deletion then follows the stored keep-until.
+	st.fail(nil, nil, nil, nil)
+	mustReload(t, m)
 	clk.Set(t0.Add(24*time.Hour + tokenLifetime + time.Second))
 	st.fail(nil, nil, nil, store.ErrUnavailable)
 	if err := m.Reload(ctx); !errors.Is(err, store.ErrUnavailable) {
@@ -824,19 +894,18 @@ func TestRunLogsReloadErrors(t *testing.T) {
 	t.Parallel()
 	st, clk := newMemKeys(), &clock{t: t0}
 	var logs lockedBuffer
-	m := NewManager(st, Config{Alg: token.AlgEdDSA, TokenLifetime: tokenLifetime, Now: clk.Now,
+	m := NewManager(st, testBox, Config{Alg: token.AlgEdDSA, TokenLifetime: tokenLifetime, Now: clk.Now,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	mustInit(t, m)
 	st.fail(store.ErrUnavailable, nil, nil, nil)
 	ctx, cancel := context.WithCancel(context.Background())
+	tick := make(chan time.Time)
 	done := make(chan struct{})
-	go func() { m.Run(ctx, time.Millisecond); close(done) }()
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(logs.String(), "store: unavailable") {
-		if time.Now().After(deadline) {
-			t.Fatalf("no error logged: %s", logs.String())
-		}
-		time.Sleep(time.Millisecond)
+	go func() { m.run(ctx, tick); close(done) }()
+	tick <- t0
+	tick <- t0 // taken only after the first reload was logged
+	if !strings.Contains(logs.String(), "store: unavailable") {
+		t.Fatalf("no error logged: %s", logs.String())
 	}
 	cancel()
 	<-done

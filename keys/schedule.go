@@ -17,13 +17,15 @@ type entry struct {
 
 // plan is what the schedule decides from the stored keys at one instant.
 // It is a pure function of (keys, alg, now, lifetime), so every node and
-// the CLI reading the same store reach the same plan.
+// the CLI reading the same store reach the same plan. lifetime matters only
+// for keys not yet retired: a retired key's fate is its stored KeepUntil,
+// so a process with a shorter access TTL cannot cut a key's life short.
 type plan struct {
 	signer *entry   // signs now
 	next   *entry   // the pending key of alg that takes over first
 	live   []*entry // published: signer, pending keys, and stopped keys whose tokens may be alive
 	retire []*entry // stopped signing at stop, not yet recorded in the store
-	remove []*entry // every token they signed is dead: delete from the store
+	remove []*entry // retired, and their stored KeepUntil has passed: delete
 }
 
 // newer orders keys for signing: the latest SignFrom wins, then the latest
@@ -46,7 +48,13 @@ func mayLaterSign(e *entry, alg string) bool {
 
 // schedule computes the plan at now for signing algorithm alg, where
 // lifetime is how long a token can be accepted after its key stopped
-// signing. It records in each entry when it stopped signing.
+// signing (this process's access TTL plus leeway). It records in each entry
+// when it stopped signing.
+//
+// A key is deleted only once retired and past its stored KeepUntil. A key
+// that stopped but is not retired yet is retired (its KeepUntil becomes
+// stop+lifetime); if that instant has passed already it is unpublished at
+// once and deleted at the next reload.
 func schedule(es []*entry, alg string, now time.Time, lifetime time.Duration) plan {
 	var p plan
 	p.signer, p.next = signers(es, alg, now)
@@ -60,19 +68,32 @@ func schedule(es []*entry, alg string, now time.Time, lifetime time.Duration) pl
 		switch {
 		case e.stop.IsZero():
 			p.live = append(p.live, e)
+		case !e.meta.RetiredAt.IsZero():
+			// A token is accepted up to and including KeepUntil (exp plus
+			// leeway), so only after that is the key dead.
+			if now.After(keepUntil(e.meta, lifetime)) {
+				p.remove = append(p.remove, e)
+			} else {
+				p.live = append(p.live, e)
+			}
 		case now.After(e.stop.Add(lifetime)):
-			// A token signed at stop is accepted up to and including
-			// stop+lifetime (exp plus leeway), so only after that is the
-			// key dead.
-			p.remove = append(p.remove, e)
+			p.retire = append(p.retire, e)
 		default:
 			p.live = append(p.live, e)
-			if e.meta.RetiredAt.IsZero() {
-				p.retire = append(p.retire, e)
-			}
+			p.retire = append(p.retire, e)
 		}
 	}
 	return p
+}
+
+// keepUntil is a retired key's stored KeepUntil. A backend that has none
+// for it gets the conservative legacy rule: RetiredAt plus a day, or plus
+// lifetime if that is longer.
+func keepUntil(k store.Key, lifetime time.Duration) time.Time {
+	if !k.KeepUntil.IsZero() {
+		return k.KeepUntil
+	}
+	return k.RetiredAt.Add(max(legacyKeep, lifetime))
 }
 
 // signers finds the key that signs at now (the newest of alg whose SignFrom

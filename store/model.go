@@ -103,7 +103,8 @@ type Revocation struct {
 }
 
 // Key is a signing key. Private is the key's private material (PKCS#8 DER, or
-// the raw secret for HS256); it never leaves the store in an API answer.
+// the raw secret for HS256) as the caller stored it: keys.Manager seals it
+// under the master key first. It never leaves the store in an API answer.
 type Key struct {
 	ID        string // kid: RFC 7638 thumbprint (HS256: hash of the secret)
 	Alg       string // EdDSA, ES256, RS256, HS256
@@ -113,6 +114,10 @@ type Key struct {
 	SignFrom time.Time
 	// RetiredAt: the key stopped signing (zero while it may still sign).
 	RetiredAt time.Time
+	// KeepUntil: set with RetiredAt, the last instant a token signed by the
+	// key can be accepted (retirement + access TTL + leeway in force then).
+	// The key is deleted only after it, whatever TTL the deleter runs with.
+	KeepUntil time.Time
 }
 
 // Event is one audit record of a session event.

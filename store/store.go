@@ -221,16 +221,28 @@ type Events interface {
 	PruneEvents(ctx context.Context, t time.Time) (int, error)
 }
 
-// Keys holds signing keys.
+// Keys holds signing keys and named server secrets. Their private bytes are
+// opaque to the store: callers seal them (keys/seal) before they get here.
 type Keys interface {
 	AddKey(ctx context.Context, k Key) error
 	ListKeys(ctx context.Context) ([]Key, error)
-	// RetireKey marks a key as no longer signing, at t.
-	RetireKey(ctx context.Context, id string, t time.Time) error
+	// RetireKey marks a key as no longer signing at t, to be kept until
+	// keepUntil (the last instant a token it signed can be accepted, decided
+	// by whoever retires it with the access TTL in force). A key retired
+	// already keeps its first RetiredAt, and its KeepUntil only ever grows:
+	// the longest-lived token any retirer knew of wins.
+	RetireKey(ctx context.Context, id string, t, keepUntil time.Time) error
 	DeleteKey(ctx context.Context, id string) error
+	// ReplaceKeyPrivate sets key id's Private to new if it is old now (a
+	// compare-and-swap, for re-encoding in place). ErrNotFound if there is
+	// no key id, or its Private is no longer old.
+	ReplaceKeyPrivate(ctx context.Context, id string, old, new []byte) error
 	// Secret returns the named server secret, creating it with gen() on first
 	// use, atomically (two nodes starting at once agree on one value).
 	Secret(ctx context.Context, name string, gen func() ([]byte, error)) ([]byte, error)
+	// ReplaceSecret sets secret name to new if it is old now (see
+	// ReplaceKeyPrivate). ErrNotFound if absent or no longer old.
+	ReplaceSecret(ctx context.Context, name string, old, new []byte) error
 }
 
 // Limits holds token buckets for rate limiting. An attempt reserves a token

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/gatehouse/gatehouse/keys"
 )
 
 func keysCmd(args, env []string, stdout, stderr io.Writer) int {
@@ -25,7 +27,11 @@ func keysCmd(args, env []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gatehouse keys: unexpected argument %q\n", rest[0])
 		return 2
 	}
-	a, ctx, done, ok := open(c, stderr)
+	role := keys.Admin
+	if args[0] == "list" {
+		role = keys.Reader
+	}
+	a, ctx, done, ok := open(c, role, stderr)
 	if !ok {
 		return 1
 	}
@@ -49,6 +55,9 @@ func keysCmd(args, env []string, stdout, stderr io.Writer) int {
 				state = "pending"
 			case !k.RetiredAt.IsZero():
 				state = "retired " + k.RetiredAt.UTC().Format(time.RFC3339)
+				if !k.KeepUntil.IsZero() {
+					state += ", kept until " + k.KeepUntil.UTC().Format(time.RFC3339)
+				}
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.ID, k.Alg, k.CreatedAt.UTC().Format(time.RFC3339), k.SignFrom.UTC().Format(time.RFC3339), state)
 		}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/app"
 	"github.com/gatehouse/gatehouse/config"
+	"github.com/gatehouse/gatehouse/keys"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -116,11 +117,14 @@ func serve(args, env []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// open assembles the app for an admin subcommand, quietly.
-func open(c config.Config, stderr io.Writer) (*app.App, context.Context, func(), bool) {
+// open assembles the app for an admin subcommand, quietly. role is
+// keys.Reader for commands that only read (they never write a key) and
+// keys.Admin for the others: neither retires or deletes keys, since only
+// the server knows the --access-ttl its tokens were issued with.
+func open(c config.Config, role keys.Role, stderr io.Writer) (*app.App, context.Context, func(), bool) {
 	c.LogLevel = "warn"
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	a, err := app.Open(ctx, c, app.Logger(c, os.Stderr), nil)
+	a, err := app.OpenAs(ctx, c, app.Logger(c, os.Stderr), nil, role)
 	if err != nil {
 		cancel()
 		fmt.Fprintln(stderr, "gatehouse:", err)

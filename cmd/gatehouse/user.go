@@ -3,9 +3,11 @@ package main
 import (
 	"flag"
 	"fmt"
-	"github.com/gatehouse/gatehouse/authn"
 	"io"
 	"strings"
+
+	"github.com/gatehouse/gatehouse/authn"
+	"github.com/gatehouse/gatehouse/keys"
 )
 
 func userCmd(args, env []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -22,7 +24,11 @@ func userCmd(args, env []string, stdin io.Reader, stdout, stderr io.Writer) int 
 	if code != 0 {
 		return max(code, 0)
 	}
-	a, ctx, done, ok := open(c, stderr)
+	role := keys.Admin
+	if args[0] == "list" {
+		role = keys.Reader
+	}
+	a, ctx, done, ok := open(c, role, stderr)
 	if !ok {
 		return 1
 	}
