@@ -20,8 +20,9 @@ var (
 )
 
 // Subscription receives the revocations Sync reads from the log after the
-// subscription started (ids greater than Start), in id order, each once.
-// When its channel is closed, Err says why.
+// subscription started (ids greater than Start), in id order, each once,
+// wherever they were written. Like Sync it sees only revocations still in
+// force, so ids may skip. When its channel is closed, Err says why.
 type Subscription struct {
 	set   *Set
 	c     chan store.Revocation

@@ -3,6 +3,7 @@ package revoke
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -171,11 +172,14 @@ func TestRace(t *testing.T) {
 		go func() { defer syncers.Done(); syncer() }()
 	}
 	results := make([][]int64, readers)
+	lags := make([]int, readers)
 	for i := range readers {
 		subsDone.Add(1)
 		go func() {
 			defer subsDone.Done()
-			results[i] = follow(t, s, src, writers*perWriter, 1+i*3)
+			// Reader 0 stalls after each subscription's first event until
+			// the log has moved past its buffer, so it lags for certain.
+			results[i], lags[i] = follow(t, s, src, writers*perWriter, 1+i*3, i == 0)
 		}()
 	}
 	wg.Wait()
@@ -187,35 +191,49 @@ func TestRace(t *testing.T) {
 			t.Errorf("subscriber %d: %d events, first gap or duplicate near %v", i, len(got), firstBad(got))
 		}
 	}
+	if lags[0] == 0 {
+		t.Error("the stalling subscriber never lagged: the overflow path was not exercised")
+	}
 	if s.Len() != writers*perWriter {
 		t.Errorf("Len = %d", s.Len())
 	}
 }
 
 // follow subscribes from the start with a small buffer, resumes whenever it
-// lags, and returns every id it saw once it has seen want events.
-func follow(t *testing.T, s *Set, src Source, want, buffer int) []int64 {
+// lags, and returns every id it saw once it has seen want events, and how
+// often it lagged. A stalling follower stops reading after the first event
+// of each subscription until the cursor is past what its buffer can hold.
+func follow(t *testing.T, s *Set, src Source, want, buffer int, stall bool) ([]int64, int) {
 	var got []int64
 	var last int64
+	lags := 0
 	for len(got) < want {
 		backlog, sub, err := s.Resume(t.Context(), src, t0, last, buffer)
 		if err != nil {
 			t.Error(err)
-			return got
+			return got, lags
 		}
 		for _, r := range backlog {
 			got, last = append(got, r.ID), r.ID
 		}
+		first := true
 		for len(got) < want {
 			r, ok := <-sub.C()
 			if !ok {
 				break // lagged: resume after last
 			}
 			got, last = append(got, r.ID), r.ID
+			for stall && first && s.Cursor() <= r.ID+int64(buffer) && s.Cursor() < int64(want) {
+				runtime.Gosched()
+			}
+			first = false
+		}
+		if errors.Is(sub.Err(), ErrLagged) {
+			lags++
 		}
 		sub.Close()
 	}
-	return got
+	return got, lags
 }
 
 func firstBad(ids []int64) []int64 {
