@@ -2,6 +2,7 @@ package token
 
 import (
 	"hash/maphash"
+	"strings"
 	"sync"
 )
 
@@ -74,7 +75,11 @@ func (c *cache) get(tok string) *verified {
 	return e
 }
 
+// put stores a copy of tok: the caller's string may be a slice of a much
+// larger one (an Authorization header padded with spaces), which the cache
+// must not keep alive.
 func (c *cache) put(tok string, e *verified) {
+	tok = strings.Clone(tok)
 	sh := c.shard(tok)
 	sh.mu.Lock()
 	if _, ok := sh.m[tok]; !ok && len(sh.m) >= c.perShard {

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // ringSource is a KeySource whose keys change under the verifier, as the
@@ -286,4 +287,23 @@ func TestCacheConcurrentUse(t *testing.T) {
 		}
 	})
 	wg.Wait()
+}
+
+func TestCacheKeepsItsOwnCopyOfTheToken(t *testing.T) {
+	t.Parallel()
+	k := testKeys()[AlgEdDSA]
+	v := cachedVerifier(newRingSource(k), newClock(t0), nil, 0)
+	tok := mustMint(t, k, testClaims(t0))
+	header := "Bearer " + strings.Repeat(" ", 1<<16) + tok
+	if _, err := v.Verify(header[len(header)-len(tok):]); err != nil {
+		t.Fatal(err)
+	}
+	sh := v.cache.shard(tok)
+	sh.mu.RLock()
+	defer sh.mu.RUnlock()
+	for key := range sh.m {
+		if unsafe.StringData(key) == unsafe.StringData(header[len(header)-len(tok):]) {
+			t.Fatal("the cache keeps a slice of the caller's (64 KiB) header alive")
+		}
+	}
 }
