@@ -137,12 +137,14 @@ func TestRace(t *testing.T) {
 	const writers, perWriter, readers = 4, 200, 3
 	src := &logSource{}
 	s := New()
-	var wg, subsDone sync.WaitGroup
+	var wg, subsDone, subscribed sync.WaitGroup
 	stop := make(chan struct{})
+	subscribed.Add(readers)
 	for w := range writers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			subscribed.Wait() // so the stalling reader's first events come live
 			for i := range perWriter {
 				r := src.append(sessionRev(w*perWriter + i))
 				if i%2 == 0 {
@@ -179,7 +181,7 @@ func TestRace(t *testing.T) {
 			defer subsDone.Done()
 			// Reader 0 stalls after each subscription's first event until
 			// the log has moved past its buffer, so it lags for certain.
-			results[i], lags[i] = follow(t, s, src, writers*perWriter, 1+i*3, i == 0)
+			results[i], lags[i] = follow(t, s, src, writers*perWriter, 1+i*3, i == 0, subscribed.Done)
 		}()
 	}
 	wg.Wait()
@@ -203,12 +205,17 @@ func TestRace(t *testing.T) {
 // lags, and returns every id it saw once it has seen want events, and how
 // often it lagged. A stalling follower stops reading after the first event
 // of each subscription until the cursor is past what its buffer can hold.
-func follow(t *testing.T, s *Set, src Source, want, buffer int, stall bool) ([]int64, int) {
+// subscribed is called once, after the first subscription.
+func follow(t *testing.T, s *Set, src Source, want, buffer int, stall bool, subscribed func()) ([]int64, int) {
 	var got []int64
 	var last int64
 	lags := 0
 	for len(got) < want {
 		backlog, sub, err := s.Resume(t.Context(), src, t0, last, buffer)
+		if subscribed != nil {
+			subscribed()
+			subscribed = nil
+		}
 		if err != nil {
 			t.Error(err)
 			return got, lags
