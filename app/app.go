@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -40,6 +41,10 @@ type App struct {
 	// Seal holds the master key: it seals signing keys and server secrets
 	// before they reach Store.
 	Seal *seal.Box
+
+	// syncEvery is the revocation sync's safety-net period (0: a second);
+	// tests lengthen it to show that a local revocation needs no tick.
+	syncEvery time.Duration
 }
 
 // DBPath is where the embedded database lives.
@@ -191,7 +196,9 @@ func (a *App) Background(ctx context.Context) {
 	defer sweep.Stop()
 	// Revocations written by another process on the same store (the CLI, a
 	// second node) reach this node's set within a second: one indexed query.
-	sync := time.NewTicker(time.Second)
+	// A revocation written here kicks the loop, so subscribers read it from
+	// the log within milliseconds; the tick is the safety net.
+	sync := time.NewTicker(cmp.Or(a.syncEvery, time.Second))
 	defer sync.Stop()
 	for {
 		select {
@@ -199,16 +206,23 @@ func (a *App) Background(ctx context.Context) {
 			return
 		case <-sync.C:
 			a.syncRevocations(ctx)
+		case <-a.Revoked.Kicked():
+			a.readRevocationLog(ctx)
 		case <-sweep.C:
 			a.sweep(ctx)
 		}
 	}
 }
 
+// syncRevocations drops dead entries and reads the log.
 func (a *App) syncRevocations(ctx context.Context) {
-	now := a.Now()
-	a.Revoked.Prune(now)
-	if err := a.Revoked.Sync(ctx, a.Store, now); err != nil {
+	a.Revoked.Prune(a.Now())
+	a.readRevocationLog(ctx)
+}
+
+// readRevocationLog reads the revocation log after the set's cursor.
+func (a *App) readRevocationLog(ctx context.Context) {
+	if err := a.Revoked.Sync(ctx, a.Store, a.Now()); err != nil {
 		a.Log.Warn("revocation sync failed", "err", err)
 	}
 }

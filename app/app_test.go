@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/authn"
 	"github.com/gatehouse/gatehouse/internal/testenv"
+	"github.com/gatehouse/gatehouse/token"
 )
 
 // TestSweeperKeepsTheStoreBounded: expired sessions, their refresh records,
@@ -119,4 +121,107 @@ func grepLines(s, prefix string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// login signs name in on a and returns the access token.
+func login(t *testing.T, a *App, name string) string {
+	t.Helper()
+	p, err := a.Service.Login(context.Background(), authn.LoginInput{Username: name, Password: "correct horse battery", Client: authn.Client{IP: "192.0.2.9"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.AccessToken
+}
+
+// TestRevocationFromAnotherProcessBeforeALocalOneIsLoaded is issue 7 item
+// 3 end to end: the CLI (a second process on the same data dir, its own
+// store handle) resets a password, ending the user's sessions (lower
+// revocation ids); then a local logout on the server writes a higher id.
+// Before the fix, the local add moved the server's high-water mark past the
+// CLI's revocations, the sync never loaded them, and the user's old token
+// kept verifying.
+func TestRevocationFromAnotherProcessBeforeALocalOneIsLoaded(t *testing.T) {
+	c := testenv.Config(t)
+	clk := testenv.NewClock(time.Date(2032, 1, 1, 0, 0, 0, 0, time.UTC))
+	ctx := context.Background()
+	server, err := Open(ctx, c, quietLog(), clk.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	for _, n := range []string{"victim", "other"} {
+		if _, err := server.Service.CreateUser(ctx, n, "correct horse battery", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	victim, other := login(t, server, "victim"), login(t, server, "other")
+
+	cli, err := Open(ctx, c, quietLog(), clk.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := cli.Service.UserByName(ctx, "victim")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cli.Service.ResetPassword(ctx, u.ID, "another horse battery", authn.Client{IP: "cli"}); err != nil {
+		t.Fatal(err)
+	}
+	cli.Close()
+
+	p, err := server.Service.Authenticate(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := server.Service.Logout(ctx, p, authn.ScopeLocal, authn.Client{IP: "192.0.2.9"}); err != nil {
+		t.Fatal(err)
+	}
+	server.syncRevocations(ctx)
+	if _, err := server.Service.Authenticate(victim); !errors.Is(err, token.ErrRevoked) {
+		t.Fatalf("victim's token after the CLI reset: %v, want ErrRevoked", err)
+	}
+	if _, err := server.Service.Authenticate(other); !errors.Is(err, token.ErrRevoked) {
+		t.Fatalf("logged-out token: %v, want ErrRevoked", err)
+	}
+}
+
+// TestLocalRevocationReachesSubscribersWithoutATick: a logout kicks the
+// sync loop, so a subscriber reads the revocation from the log at once,
+// not at the next periodic sync (here an hour away).
+func TestLocalRevocationReachesSubscribersWithoutATick(t *testing.T) {
+	c := testenv.Config(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a, err := Open(ctx, c, quietLog(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	a.syncEvery = time.Hour
+	if _, err := a.Service.CreateUser(ctx, "kicked", "correct horse battery", nil); err != nil {
+		t.Fatal(err)
+	}
+	tok := login(t, a, "kicked")
+	sub := a.Revoked.Subscribe(4)
+	defer sub.Close()
+	done := make(chan struct{})
+	go func() { defer close(done); a.Background(ctx) }()
+	defer func() { cancel(); <-done }()
+	p, err := a.Service.Authenticate(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Service.Logout(ctx, p, authn.ScopeLocal, authn.Client{IP: "192.0.2.9"}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-sub.C():
+		if r.SessionID != p.SessionID || r.ID <= sub.Start() {
+			t.Fatalf("subscriber got %+v, want the revocation of %s", r, p.SessionID)
+		}
+	case <-time.After(30 * time.Second): // a bound for a stuck test, not a wait
+		t.Fatal("the logout never reached the subscriber without a tick")
+	}
 }

@@ -4,6 +4,8 @@
 //
 // Entries only need to outlive the access-token TTL, so the set is small,
 // lives in every node's memory and answers with one map lookup and no I/O.
-// It is loaded from the store at start, written through on every revocation,
-// and can be fed from outside (another node, the revocation feed).
+// It is written through on every local revocation (Add) and follows the
+// store's ordered revocation log with a cursor (Sync), which is also what
+// feeds subscribers (Subscribe, Resume): the foundation of the revocation
+// feed and of node-to-node propagation.
 package revoke

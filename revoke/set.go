@@ -1,7 +1,6 @@
 package revoke
 
 import (
-	"context"
 	"sync"
 	"time"
 
@@ -15,12 +14,27 @@ type userEntry struct {
 
 // Set is the in-memory revocation set. It is safe for concurrent use; reads
 // (Revoked) take a shared lock only.
+//
+// It keeps two things apart. Local adds (Add, AddAll) take effect at once
+// for this node's verification but say nothing about the store's log: a
+// revocation written here may have a higher id than one another process
+// (the CLI, another node) committed a moment earlier and that this node has
+// not read yet. The log cursor is therefore moved only by Sync, which reads
+// the store's log in id order; subscribers are fed from Sync too, so they
+// see every revocation once, in id order, wherever it was written.
 type Set struct {
 	mu       sync.RWMutex
 	sessions map[string]time.Time // session id → until
 	users    map[string]userEntry // user id → not-before, until
-	lastID   int64
-	subs     map[chan store.Revocation]struct{}
+	cursor   int64                // highest id read from the log by Sync
+	subs     map[*Subscription]struct{}
+
+	// syncMu serialises Sync, so events reach subscribers in id order and
+	// exactly once.
+	syncMu sync.Mutex
+	// kick holds at most one pending "a revocation was written here" signal
+	// for the sync loop (see Kicked).
+	kick chan struct{}
 }
 
 // New returns an empty set.
@@ -28,7 +42,8 @@ func New() *Set {
 	return &Set{
 		sessions: make(map[string]time.Time),
 		users:    make(map[string]userEntry),
-		subs:     make(map[chan store.Revocation]struct{}),
+		subs:     make(map[*Subscription]struct{}),
+		kick:     make(chan struct{}, 1),
 	}
 }
 
@@ -46,32 +61,35 @@ func (s *Set) Revoked(sid, sub string, iat time.Time) bool {
 	return false
 }
 
-// Add records r. Adding the same revocation twice is harmless; a later
-// not-before for a user replaces an earlier one.
+// Add records r, written to the store by this process, for this node's
+// verification at once. Adding the same revocation twice is harmless; a
+// later not-before for a user replaces an earlier one. It does not move the
+// cursor or notify subscribers; it kicks the sync loop (see Kicked), whose
+// Sync delivers r to subscribers in log order.
 func (s *Set) Add(r store.Revocation) { s.AddAll([]store.Revocation{r}) }
 
-// AddAll records many revocations under one lock (a logout everywhere).
+// AddAll is Add for many revocations under one lock (a logout everywhere).
 func (s *Set) AddAll(rs []store.Revocation) {
+	if len(rs) == 0 {
+		return
+	}
 	s.mu.Lock()
 	for _, r := range rs {
 		s.add(r)
 	}
-	subs := s.snapshotSubs()
 	s.mu.Unlock()
-	for _, c := range subs {
-		for _, r := range rs {
-			select {
-			case c <- r:
-			default: // a slow subscriber must not block revocation; it resyncs by id
-			}
-		}
+	select {
+	case s.kick <- struct{}{}:
+	default: // a sync is already pending; it will read this one too
 	}
 }
 
+// Kicked receives a value after a local add: the sync loop should run Sync
+// now instead of at its next tick, so subscribers (and through them other
+// nodes) learn of a logout within milliseconds. Signals coalesce.
+func (s *Set) Kicked() <-chan struct{} { return s.kick }
+
 func (s *Set) add(r store.Revocation) {
-	if r.ID > s.lastID {
-		s.lastID = r.ID
-	}
 	if r.SessionID != "" {
 		if cur, ok := s.sessions[r.SessionID]; !ok || r.Until.After(cur) {
 			s.sessions[r.SessionID] = r.Until
@@ -89,32 +107,6 @@ func (s *Set) add(r store.Revocation) {
 		cur.until = r.Until
 	}
 	s.users[r.UserID] = cur
-}
-
-func (s *Set) snapshotSubs() []chan store.Revocation {
-	if len(s.subs) == 0 {
-		return nil
-	}
-	out := make([]chan store.Revocation, 0, len(s.subs))
-	for c := range s.subs {
-		out = append(out, c)
-	}
-	return out
-}
-
-// Subscribe returns a channel that receives every revocation added from now
-// on, and a function that ends the subscription. A subscriber that does not
-// keep up misses events; it can resync from the store by LastID.
-func (s *Set) Subscribe(buffer int) (<-chan store.Revocation, func()) {
-	c := make(chan store.Revocation, buffer)
-	s.mu.Lock()
-	s.subs[c] = struct{}{}
-	s.mu.Unlock()
-	return c, func() {
-		s.mu.Lock()
-		delete(s.subs, c)
-		s.mu.Unlock()
-	}
 }
 
 // Prune drops every entry whose Until is not after now and returns how many
@@ -143,29 +135,4 @@ func (s *Set) Len() int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return len(s.sessions) + len(s.users)
-}
-
-// LastID is the highest revocation id the set has seen.
-func (s *Set) LastID() int64 {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.lastID
-}
-
-// Source is where revocations are loaded from (a store.Sessions).
-type Source interface {
-	Revocations(ctx context.Context, now time.Time, afterID int64) ([]store.Revocation, error)
-}
-
-// Sync adds every revocation in force at now that the set has not seen yet
-// (id greater than LastID). Called at start with an empty set, it loads all.
-func (s *Set) Sync(ctx context.Context, src Source, now time.Time) error {
-	rs, err := src.Revocations(ctx, now, s.LastID())
-	if err != nil {
-		return err
-	}
-	for _, r := range rs {
-		s.Add(r)
-	}
-	return nil
 }

@@ -1,7 +1,6 @@
 package revoke
 
 import (
-	"context"
 	"sync"
 	"testing"
 	"time"
@@ -34,8 +33,42 @@ func TestRevoked(t *testing.T) {
 			t.Errorf("%s: Revoked(%q,%q) = %v, want %v", tt.name, tt.sid, tt.sub, got, tt.want)
 		}
 	}
-	if s.LastID() != 2 || s.Len() != 2 {
-		t.Fatalf("LastID=%d Len=%d", s.LastID(), s.Len())
+	if s.Len() != 2 {
+		t.Fatalf("Len=%d", s.Len())
+	}
+}
+
+func TestLocalAddDoesNotMoveTheCursor(t *testing.T) {
+	t.Parallel()
+	s := New()
+	s.Add(store.Revocation{ID: 9, SessionID: "s", Until: t0.Add(time.Minute)})
+	if s.Cursor() != 0 {
+		t.Fatalf("Cursor = %d after a local add, want 0", s.Cursor())
+	}
+	select {
+	case <-s.Kicked():
+	default:
+		t.Fatal("a local add did not kick the sync loop")
+	}
+}
+
+func TestKicksCoalesce(t *testing.T) {
+	t.Parallel()
+	s := New()
+	for i := range 5 {
+		s.Add(store.Revocation{ID: int64(i + 1), SessionID: "s", Until: t0})
+	}
+	<-s.Kicked()
+	select {
+	case <-s.Kicked():
+		t.Fatal("five adds left more than one pending kick")
+	default:
+	}
+	s.AddAll(nil)
+	select {
+	case <-s.Kicked():
+		t.Fatal("adding nothing kicked")
+	default:
 	}
 }
 
@@ -63,45 +96,6 @@ func TestPruneDropsOnlyDeadEntries(t *testing.T) {
 	}
 	if s.Revoked("old", "", t0) || !s.Revoked("new", "", t0) {
 		t.Fatal("wrong entries pruned")
-	}
-}
-
-type fakeSource []store.Revocation
-
-func (f fakeSource) Revocations(_ context.Context, now time.Time, after int64) ([]store.Revocation, error) {
-	var out []store.Revocation
-	for _, r := range f {
-		if r.ID > after && r.Until.After(now) {
-			out = append(out, r)
-		}
-	}
-	return out, nil
-}
-
-func TestSyncLoadsOnlyUnseen(t *testing.T) {
-	t.Parallel()
-	src := fakeSource{
-		{ID: 1, SessionID: "a", Until: t0.Add(time.Hour)},
-		{ID: 2, SessionID: "b", Until: t0.Add(-time.Hour)},
-		{ID: 3, SessionID: "c", Until: t0.Add(time.Hour)},
-	}
-	s := New()
-	if err := s.Sync(context.Background(), src, t0); err != nil {
-		t.Fatal(err)
-	}
-	if !s.Revoked("a", "", t0) || s.Revoked("b", "", t0) || !s.Revoked("c", "", t0) || s.LastID() != 3 {
-		t.Fatal("sync loaded the wrong entries")
-	}
-}
-
-func TestSubscribeReceivesAdds(t *testing.T) {
-	t.Parallel()
-	s := New()
-	c, cancel := s.Subscribe(4)
-	defer cancel()
-	s.Add(store.Revocation{ID: 7, SessionID: "z", Until: t0})
-	if r := <-c; r.ID != 7 {
-		t.Fatalf("got %+v", r)
 	}
 }
 

@@ -150,7 +150,23 @@ type Sessions interface {
 	// EndUserSessions ends every session of userID except keep (may be "").
 	EndUserSessions(ctx context.Context, userID, keep, reason string, now, revokeUntil time.Time) ([]Ended, error)
 	// Revocations returns every revocation with Until after now and ID
-	// greater than afterID, in ID order.
+	// greater than afterID, in ID order. It is a log that readers follow
+	// with a cursor (the last ID they read), so a backend must assign IDs
+	// in commit order: once an ID is visible to a reader, every lower ID
+	// that will ever commit is visible too, and no revocation ever commits
+	// with an ID at or below one a reader has seen. Otherwise a reader
+	// advances past an ID still to commit and never loads that revocation.
+	// IDs may have gaps (rolled-back writes) but never go back.
+	//
+	// SQLite keeps this because its write transactions are serialized
+	// (BEGIN IMMEDIATE: the id is taken and committed under one write
+	// lock). A PostgreSQL backend must not rely on a sequence alone
+	// (nextval is taken before commit, so a later id can commit first); it
+	// must serialise the id with the commit, e.g. take the id from a
+	// single-row counter updated in the revocation's own transaction (the
+	// row lock orders writers), or fence readers with xid8 snapshots
+	// (return only rows whose writing transaction is older than
+	// pg_snapshot_xmin(pg_current_snapshot())).
 	Revocations(ctx context.Context, now time.Time, afterID int64) ([]Revocation, error)
 	// AddRevocation writes a revocation not tied to a session row (user-wide
 	// not-before) and returns it with its ID.

@@ -11,10 +11,13 @@ import (
 	"github.com/gatehouse/gatehouse/store"
 )
 
-// The Verify benchmarks run the full path: strict parse, signature, claims,
-// and a real revocation set of 1000 entries as the Revoked callback. The
-// Bare ones are golang-jwt's ParseWithClaims on the same token and key, the
-// reference Verify must stay within 1.25x of.
+// The Verify benchmarks run the full path, uncached: strict parse,
+// signature, claims, and a real revocation set of 1000 entries as the
+// Revoked callback. The VerifyCached ones present the same token again, as
+// a resource server does: a cache hit (time rules and the revocation lookup
+// still run). The Bare ones are golang-jwt's ParseWithClaims on the same
+// token and key, the reference the uncached Verify must stay within 1.25x
+// of.
 
 func benchToken(b *testing.B, alg string) (*Key, string) {
 	k := testKeys()[alg]
@@ -38,9 +41,14 @@ func benchSet() *revoke.Set {
 	return set
 }
 
-func benchVerify(b *testing.B, alg string) {
+func benchVerify(b *testing.B, alg string) { benchVerifyCache(b, alg, -1) }
+
+func benchVerifyCached(b *testing.B, alg string) { benchVerifyCache(b, alg, 0) }
+
+func benchVerifyCache(b *testing.B, alg string, size int) {
 	k, tok := benchToken(b, alg)
-	v := NewVerifier(mapSource{k.ID: k}, Options{Issuer: testIss, Audience: testAud, Leeway: 30 * time.Second, Revoked: benchSet().Revoked})
+	v := NewVerifier(mapSource{k.ID: k}, Options{Issuer: testIss, Audience: testAud, Leeway: 30 * time.Second,
+		Revoked: benchSet().Revoked, CacheSize: size})
 	if _, err := v.Verify(tok); err != nil {
 		b.Fatal(err)
 	}
@@ -67,7 +75,25 @@ func benchBare(b *testing.B, alg string) {
 	}
 }
 
-func BenchmarkVerifyEdDSA(b *testing.B)  { benchVerify(b, AlgEdDSA) }
+func BenchmarkVerifyEdDSA(b *testing.B)       { benchVerify(b, AlgEdDSA) }
+func BenchmarkVerifyCachedEdDSA(b *testing.B) { benchVerifyCached(b, AlgEdDSA) }
+func BenchmarkVerifyCachedHS256(b *testing.B) { benchVerifyCached(b, AlgHS256) }
+
+// BenchmarkVerifyCachedEdDSAParallel is the cache hit from every core at
+// once (shard locks, revocation-set read lock).
+func BenchmarkVerifyCachedEdDSAParallel(b *testing.B) {
+	k, tok := benchToken(b, AlgEdDSA)
+	v := NewVerifier(mapSource{k.ID: k}, Options{Issuer: testIss, Audience: testAud, Leeway: 30 * time.Second, Revoked: benchSet().Revoked})
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := v.Verify(tok); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
 func BenchmarkVerifyHS256(b *testing.B)  { benchVerify(b, AlgHS256) }
 func BenchmarkBareJWTEdDSA(b *testing.B) { benchBare(b, AlgEdDSA) }
 func BenchmarkBareJWTHS256(b *testing.B) { benchBare(b, AlgHS256) }

@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Reauth", reauthTests},
 		{"End", endTests},
 		{"Revocations", revocationTests},
+		{"RevocationLog", revocationLogTests},
 		{"Sweep", sweepTests},
 		{"Keys", keyTests},
 		{"Limits", limitTests},
