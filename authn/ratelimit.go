@@ -23,35 +23,34 @@ import (
 // /64). Signups count per address whether or not they succeed: each one
 // costs an argon2 hash.
 
-type bucket struct {
-	key       string
-	perMinute float64
-	burst     int
+// perMinute turns the operator's "N a minute" into a store.Bucket.
+func perMinute(key string, n float64, burst int) store.Bucket {
+	return store.Bucket{Key: key, Rate: n / 60, Burst: burst}
 }
 
 // passwordBuckets are the buckets a password check for username (userID
 // when the account exists) from device and ip counts against.
-func (s *Service) passwordBuckets(username, userID, device, ip string) []bucket {
+func (s *Service) passwordBuckets(username, userID, device, ip string) []store.Bucket {
 	r := s.Policy.Rates
-	var out []bucket
+	var out []store.Bucket
 	if r.UserBurst > 0 {
 		switch {
 		case userID != "" && s.knownDevice(userID, device):
-			out = append(out, bucket{"pw:d:" + userID + ":" + device, r.UserPerMinute, r.UserBurst})
+			out = append(out, perMinute("pw:d:"+userID+":"+device, r.UserPerMinute, r.UserBurst))
 		case username != "":
-			out = append(out, bucket{"pw:u:" + store.NormalizeUsername(username), r.UserPerMinute, r.UserBurst})
+			out = append(out, perMinute("pw:u:"+store.NormalizeUsername(username), r.UserPerMinute, r.UserBurst))
 		}
 	}
 	return append(out, s.ipBuckets("pw", ip)...)
 }
 
 // ipBuckets is the per-address bucket of action.
-func (s *Service) ipBuckets(action, ip string) []bucket {
+func (s *Service) ipBuckets(action, ip string) []store.Bucket {
 	r := s.Policy.Rates
 	if r.IPBurst <= 0 || ip == "" {
 		return nil
 	}
-	return []bucket{{action + ":ip:" + addressKey(ip), r.IPPerMinute, r.IPBurst}}
+	return []store.Bucket{perMinute(action+":ip:"+addressKey(ip), r.IPPerMinute, r.IPBurst)}
 }
 
 // addressKey is the unit a client address is limited by: the address for
@@ -70,44 +69,33 @@ func addressKey(ip string) string {
 	return p.String()
 }
 
-// reserve takes one token from each bucket before the work. If any is
-// empty, the tokens already taken are given back and the answer is
+// reserve takes one token from each bucket before the work, in one atomic
+// store operation; if any is empty nothing is taken and the answer is
 // ErrRateLimited with the wait. release(true) gives every token back (the
 // attempt did not count); release(false), or never calling it, keeps them
 // spent. Only the first call of release acts.
-func (s *Service) reserve(ctx context.Context, bs []bucket) (release func(refund bool), err error) {
+func (s *Service) reserve(ctx context.Context, bs []store.Bucket) (release func(refund bool), err error) {
 	now := s.Now()
-	for i, b := range bs {
-		ok, wait, err := s.Store.Take(ctx, b.key, b.perMinute/60, b.burst, now)
-		if err != nil || !ok {
-			s.refund(ctx, bs[:i], now)
-			if err != nil {
-				return nil, storeErr(err)
-			}
-			return nil, &RetryError{Err: ErrRateLimited, After: max(wait, time.Second)}
-		}
+	ok, wait, err := s.Store.Take(ctx, bs, now)
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	if !ok {
+		return nil, &RetryError{Err: ErrRateLimited, After: max(wait, time.Second)}
 	}
 	done := false
 	return func(refund bool) {
-		if done {
+		if done || !refund {
+			done = true
 			return
 		}
 		done = true
-		if refund {
-			s.refund(ctx, bs, now)
+		// A lost refund costs one token that refills anyway: logged, not
+		// returned, since the caller's answer does not depend on it.
+		if err := s.Store.Refund(context.WithoutCancel(ctx), bs, now); err != nil {
+			s.Log.Warn("rate limit not refunded", "err", err)
 		}
 	}, nil
-}
-
-// refund gives back one token of each bucket. A store failure is logged,
-// not returned: the caller's answer does not depend on it, and the cost of
-// a lost refund is one token that refills anyway.
-func (s *Service) refund(ctx context.Context, bs []bucket, now time.Time) {
-	for _, b := range bs {
-		if err := s.Store.Refund(context.WithoutCancel(ctx), b.key, b.perMinute/60, b.burst, now); err != nil {
-			s.Log.Warn("rate limit not refunded", "bucket", b.key, "err", err)
-		}
-	}
 }
 
 // AdminGuard limits failed admin-token attempts per client address. The
@@ -144,8 +132,8 @@ func (g *AdminGuard) Blocked(ip string) error {
 // ErrRateLimited (and remembers the address until the bucket refills).
 func (g *AdminGuard) Failed(ctx context.Context, ip string) error {
 	now := g.svc.Now()
-	for _, b := range g.svc.ipBuckets("admin", ip) {
-		ok, wait, err := g.svc.Store.Take(ctx, b.key, b.perMinute/60, b.burst, now)
+	if bs := g.svc.ipBuckets("admin", ip); len(bs) > 0 {
+		ok, wait, err := g.svc.Store.Take(ctx, bs, now)
 		if err != nil {
 			return storeErr(err)
 		}

@@ -261,17 +261,26 @@ type Keys interface {
 	ReplaceSecret(ctx context.Context, name string, old, new []byte) error
 }
 
+// Bucket names a token bucket: capacity Burst, refilled at Rate tokens per
+// second. A bucket never written is full.
+type Bucket struct {
+	Key   string
+	Rate  float64
+	Burst int
+}
+
 // Limits holds token buckets for rate limiting. An attempt reserves a token
-// with Take before the work, atomically, so concurrent attempts cannot all
-// pass an almost empty bucket; an attempt that turns out not to count (a
-// correct password) gives it back with Refund.
+// of every bucket it counts against with one Take before the work,
+// atomically, so concurrent attempts cannot all pass an almost empty
+// bucket; an attempt that turns out not to count (a correct password) gives
+// them back with one Refund.
 type Limits interface {
-	// Take takes one token from bucket key (capacity burst, refilled at rate
-	// per second). It returns whether it was allowed and, if not, how long
-	// until a token is available. A denied Take changes nothing.
-	Take(ctx context.Context, key string, rate float64, burst int, now time.Time) (bool, time.Duration, error)
-	// Refund puts one token back into bucket key, never above burst.
-	Refund(ctx context.Context, key string, rate float64, burst int, now time.Time) error
+	// Take takes one token from each of bs, all or nothing. It returns
+	// whether it was allowed and, if not, how long until every bucket has a
+	// token. A denied Take changes nothing.
+	Take(ctx context.Context, bs []Bucket, now time.Time) (bool, time.Duration, error)
+	// Refund puts one token back into each of bs, never above its burst.
+	Refund(ctx context.Context, bs []Bucket, now time.Time) error
 }
 
 // Store is everything a Gatehouse node needs.

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"math"
 	"time"
+
+	"github.com/gatehouse/gatehouse/store"
 )
 
 // bucket is a token bucket's state at a time.
@@ -49,21 +51,30 @@ func (b bucket) fullAt(rate float64, burst int) time.Time {
 	return b.at.Add(time.Duration(math.Ceil((float64(burst) - b.tokens) / rate * float64(time.Second))))
 }
 
-// Refund implements store.Limits. A missing bucket is full, so there is
-// nothing to give back.
-func (s *Store) Refund(ctx context.Context, key string, rate float64, burst int, now time.Time) error {
+// Refund implements store.Limits, in one writer transaction. A missing
+// bucket is full, so there is nothing to give back.
+func (s *Store) Refund(ctx context.Context, bs []store.Bucket, now time.Time) error {
+	if len(bs) == 0 {
+		return nil
+	}
 	return s.write(ctx, "refund", func(tx *wtx) error {
-		b, err := loadBucket(ctx, tx, key, burst, now)
-		if err != nil {
-			return err
+		for _, k := range bs {
+			b, err := loadBucket(ctx, tx, k.Key, k.Burst, now)
+			if err != nil {
+				return err
+			}
+			b = b.refill(k.Rate, k.Burst, now)
+			b.tokens = math.Min(float64(k.Burst), b.tokens+1)
+			if b.tokens >= float64(k.Burst) {
+				_, err = tx.ExecContext(ctx, `DELETE FROM rate_limits WHERE key = ?`, k.Key)
+			} else {
+				err = saveBucket(ctx, tx, k.Key, b, k.Rate, k.Burst)
+			}
+			if err != nil {
+				return err
+			}
 		}
-		b = b.refill(rate, burst, now)
-		b.tokens = math.Min(float64(burst), b.tokens+1)
-		if b.tokens >= float64(burst) {
-			_, err = tx.ExecContext(ctx, `DELETE FROM rate_limits WHERE key = ?`, key)
-			return err
-		}
-		return saveBucket(ctx, tx, key, b, rate, burst)
+		return nil
 	})
 }
 
@@ -89,23 +100,41 @@ func saveBucket(ctx context.Context, tx *wtx, key string, b bucket, rate float64
 	return err
 }
 
-// Take implements store.Limits. A missing bucket is full; a denied Take
+// Take implements store.Limits in one writer transaction: every bucket is
+// read, and only if each has a token are they all written. A denied Take
 // writes nothing.
-func (s *Store) Take(ctx context.Context, key string, rate float64, burst int, now time.Time) (bool, time.Duration, error) {
+func (s *Store) Take(ctx context.Context, bs []store.Bucket, now time.Time) (bool, time.Duration, error) {
+	if len(bs) == 0 {
+		return true, 0, nil
+	}
 	var (
 		ok   bool
 		wait time.Duration
 	)
 	err := s.write(ctx, "take", func(tx *wtx) error {
-		b, err := loadBucket(ctx, tx, key, burst, now)
-		if err != nil {
-			return err
+		ok, wait = true, 0
+		next := make([]bucket, len(bs))
+		for i, k := range bs {
+			b, err := loadBucket(ctx, tx, k.Key, k.Burst, now)
+			if err != nil {
+				return err
+			}
+			var took bool
+			var w time.Duration
+			next[i], took, w = b.take(k.Rate, k.Burst, now)
+			if !took {
+				ok, wait = false, max(wait, w)
+			}
 		}
-		b, ok, wait = b.take(rate, burst, now)
 		if !ok {
 			return nil
 		}
-		return saveBucket(ctx, tx, key, b, rate, burst)
+		for i, k := range bs {
+			if err := saveBucket(ctx, tx, k.Key, next[i], k.Rate, k.Burst); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return false, 0, err

@@ -196,7 +196,7 @@ func TestClosedStoreReturnsErrors(t *testing.T) {
 		"Sweep":       func() error { _, err := s.Sweep(ctx, now, 0); return err },
 		"ListKeys":    func() error { _, err := s.ListKeys(ctx); return err },
 		"Secret":      func() error { _, err := s.Secret(ctx, "n", gen); return err },
-		"Take":        func() error { _, _, err := s.Take(ctx, "k", 1, 1, now); return err },
+		"Take":        func() error { _, _, err := s.Take(ctx, []store.Bucket{{Key: "k", Rate: 1, Burst: 1}}, now); return err },
 		"DeleteUser":  func() error { return s.DeleteUser(ctx, "u") },
 		"AddChallenge": func() error {
 			return s.AddChallenge(ctx, store.Challenge{Hash: []byte("h"), UserID: "u", ExpiresAt: now})

@@ -282,7 +282,7 @@ var raceTests = []test{
 	{"concurrent takes never exceed the burst", func(t *testing.T, s store.Store) {
 		oks, errs := make([]bool, workers), make([]error, workers)
 		parallel(workers, func(i int) {
-			oks[i], _, errs[i] = s.Take(t.Context(), "login:alice", 1, 5, at(0))
+			oks[i], _, errs[i] = s.Take(t.Context(), []store.Bucket{{Key: "login:alice", Rate: 1, Burst: 5}}, at(0))
 		})
 		n := 0
 		for i := range workers {
