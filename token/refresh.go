@@ -147,13 +147,3 @@ func HashRefresh(tok string) []byte {
 	h := sha256.Sum256([]byte(tok))
 	return h[:]
 }
-
-// NewSecretToken returns 256 random bits, base64url without padding (43
-// characters): login challenges and other one-time secrets.
-func NewSecretToken() (string, error) {
-	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", err
-	}
-	return b64.EncodeToString(b[:]), nil
-}
