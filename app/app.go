@@ -181,6 +181,7 @@ func (a *App) Handler() *httpapi.Server {
 		AdminToken: a.Config.AdminToken, Issuer: a.Config.IssuerOrDefault(), SigningAlg: a.Config.SigningAlg,
 		JWKSMaxAge: a.Config.JWKSMaxAge, TrustedProxies: a.Config.TrustedProxies,
 		Log: a.Log, Metrics: a.Metrics, Store: a.Store,
+		AllowedOrigins: a.Config.AllowedOrigins, CookieDomain: a.Config.CookieDomain, InsecureCookies: a.Config.InsecureCookies,
 	})
 }
 

@@ -144,8 +144,8 @@ func (s *Service) rehash(ctx context.Context, u store.User, pw string) {
 type LoginInput struct {
 	Username, Password, DeviceID string
 	Client                       Client
-	// CookieHash, for browser mode, is the hash of the session cookie secret.
-	CookieHash []byte
+	// Delivery is how the client gets its credentials.
+	Delivery Delivery
 }
 
 // Login checks the password and starts a session on the device.
@@ -217,13 +217,19 @@ func (s *Service) startSession(ctx context.Context, u store.User, credVersion in
 		ExpiresAt:        now.Add(s.Policy.SessionLifetime),
 		RefreshExpiresAt: minTime(now.Add(s.Policy.RefreshTTL), now.Add(s.Policy.SessionLifetime)),
 		IP:               clip(in.Client.IP, 64), UserAgent: clip(in.Client.UserAgent, maxUserAgent),
-		CookieHash: in.CookieHash,
 	}
 	refresh, err := s.newRefresh(sess, 1)
 	if err != nil {
 		return TokenPair{}, err
 	}
 	sess.RefreshHash = hashRefresh(refresh)
+	var cookie string
+	if in.Delivery == DeliveryCookie {
+		// A new secret at every login: a cookie value sent before the login
+		// is never promoted (no fixation).
+		cookie = newCookieSecret()
+		sess.CookieHash = hashCookie(cookie)
+	}
 	ended, err := s.Store.CreateSession(ctx, store.CreateSession{
 		Session: sess, CredVersion: credVersion, ReplaceDevice: known,
 		MaxSessions: s.maxSessions(u), Overflow: s.Policy.Overflow, IdleTimeout: s.Policy.IdleTimeout,
@@ -240,8 +246,18 @@ func (s *Service) startSession(ctx context.Context, u store.User, credVersion in
 		return TokenPair{}, storeErr(err)
 	}
 	s.ended(ended, in.Client)
-	s.record(EvSessionCreated, u.ID, sess.ID, in.Client, map[string]string{"device_id": device, "new_device": boolString(!known)})
-	return s.pair(sess, refresh, now)
+	s.record(EvSessionCreated, u.ID, sess.ID, in.Client, map[string]string{"device_id": device, "new_device": boolString(!known), "delivery": deliveryName(in.Delivery)})
+	pair, err := s.pair(sess, refresh, now)
+	if err != nil {
+		return TokenPair{}, err
+	}
+	switch in.Delivery {
+	case DeliveryCookie:
+		pair.CookieSecret, pair.CSRFToken = cookie, s.CSRFToken(cookie)
+	case DeliveryJWTCookie:
+		pair.CSRFToken = s.sessionCSRF(sess.ID)
+	}
+	return pair, nil
 }
 
 func minTime(a, b time.Time) time.Time {
@@ -284,4 +300,11 @@ func (s *Service) DeleteAccount(ctx context.Context, p *Principal, c Client) err
 	}
 	s.record(EvUserDeleted, p.UserID, "", c, map[string]string{"sessions_ended": itoa(len(ended))})
 	return nil
+}
+
+func deliveryName(d Delivery) string {
+	if d == DeliveryBearer {
+		return "bearer"
+	}
+	return string(d)
 }

@@ -63,7 +63,7 @@ var ErrChallenge = errors.New("login challenge unknown, expired or already used;
 // ResolveLogin completes a login refused at the limit: it spends the
 // challenge (once, atomically), ends the chosen session and starts the new
 // one in one store operation.
-func (s *Service) ResolveLogin(ctx context.Context, challenge, endSessionID string, c Client) (TokenPair, error) {
+func (s *Service) ResolveLogin(ctx context.Context, challenge, endSessionID string, d Delivery, c Client) (TokenPair, error) {
 	if challenge == "" || len(challenge) > 128 {
 		return TokenPair{}, invalid("login_challenge", "is required")
 	}
@@ -87,7 +87,7 @@ func (s *Service) ResolveLogin(ctx context.Context, challenge, endSessionID stri
 	if !s.ownsLiveSession(ctx, u.ID, endSessionID) {
 		return TokenPair{}, ErrNotFound
 	}
-	in := LoginInput{DeviceID: ch.DeviceID, Client: Client{IP: ch.IP, UserAgent: ch.UserAgent}}
+	in := LoginInput{DeviceID: ch.DeviceID, Client: Client{IP: ch.IP, UserAgent: ch.UserAgent}, Delivery: d}
 	if c.IP != "" {
 		in.Client = c
 	}

@@ -125,6 +125,9 @@ func (s *Service) Reauth(ctx context.Context, p *Principal, pw string, c Client)
 	if err := s.verifyWithLimit(ctx, u, sess.DeviceID, pw, c); err != nil {
 		return TokenPair{}, err
 	}
+	if p.Via == ViaCookie {
+		return s.renewCookieSession(ctx, sess, c)
+	}
 	var refresh string
 	for try := 0; ; try++ {
 		now := s.Now().UTC()
@@ -149,5 +152,9 @@ func (s *Service) Reauth(ctx context.Context, p *Principal, pw string, c Client)
 	}
 	now := s.Now().UTC()
 	s.record(EvSessionReauth, u.ID, sess.ID, c, nil)
-	return s.pair(sess, refresh, now)
+	pair, err := s.pair(sess, refresh, now)
+	if err == nil && p.Via == ViaJWTCookie {
+		pair.CSRFToken = s.sessionCSRF(sess.ID)
+	}
+	return pair, err
 }

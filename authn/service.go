@@ -66,6 +66,8 @@ type Service struct {
 	refreshKey []byte // MACs and derives refresh tokens
 	deviceKey  []byte // binds device ids to users
 	admin      *AdminGuard
+	csrfKey    []byte // derives CSRF tokens
+	cookies    *cookieCache
 }
 
 // New builds a Service. The refresh secret is loaded (or created) by the
@@ -82,6 +84,8 @@ func New(d Deps) (*Service, error) {
 	}
 	s := &Service{Deps: d, refreshKey: d.Secret, deviceKey: subkey(d.Secret, "device-id/v1")}
 	s.admin = &AdminGuard{svc: s, blocked: map[string]time.Time{}}
+	s.csrfKey = subkey(d.Secret, "csrf/v1")
+	s.cookies = &cookieCache{m: map[[32]byte]cachedSession{}}
 	s.verify = token.NewVerifier(d.Keys, token.Options{
 		Issuer:   d.Policy.Issuer,
 		Audience: d.Policy.Audience,

@@ -18,6 +18,10 @@ type TokenPair struct {
 	SessionID        string
 	DeviceID         string
 	Session          store.Session
+	// CookieSecret is the session cookie's value (DeliveryCookie).
+	CookieSecret string
+	// CSRFToken is the browser session's CSRF token (cookie deliveries).
+	CSRFToken string
 }
 
 // Principal is who an access token speaks for.
@@ -30,6 +34,12 @@ type Principal struct {
 	IssuedAt  time.Time
 	ExpiresAt time.Time
 	TokenID   string
+	// Via is how the request was authenticated: ViaBearer, ViaCookie or
+	// ViaJWTCookie. Cookie-authenticated unsafe requests need CSRF.
+	Via string
+	// CSRF is the token a cookie-authenticated unsafe request must carry
+	// (empty for bearer requests).
+	CSRF string
 }
 
 // Authenticate verifies an access token: strict parse, signature, claims and
@@ -43,7 +53,7 @@ func (s *Service) Authenticate(raw string) (*Principal, error) {
 	s.Metrics.Verifies.WithLabelValues("ok").Inc()
 	return &Principal{
 		UserID: c.Subject, Username: c.Username, SessionID: c.SessionID, Roles: c.Roles,
-		AuthTime: c.AuthTime, IssuedAt: c.IssuedAt, ExpiresAt: c.ExpiresAt, TokenID: c.ID,
+		AuthTime: c.AuthTime, IssuedAt: c.IssuedAt, ExpiresAt: c.ExpiresAt, TokenID: c.ID, Via: ViaBearer,
 	}, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/gatehouse/gatehouse/authn"
+	"github.com/gatehouse/gatehouse/browser"
 	"github.com/gatehouse/gatehouse/credential"
 )
 
@@ -37,24 +38,72 @@ func bearer(r *http.Request) (string, error) {
 	return tok, nil
 }
 
-// authenticate verifies the request's access token: no I/O.
+// authenticate resolves the request's credential. A bearer token, when
+// present, is the only one looked at (a request with both is authenticated
+// by the bearer token alone); otherwise the session cookie, then the
+// jwt-cookie mode's access cookie. Each has one accepted spelling (package
+// credential): two cookies of one Gatehouse name are refused. Bearer and
+// access cookies cost no I/O; a session cookie none on a cache hit.
 func (s *Server) authenticate(r *http.Request) (*authn.Principal, error) {
-	tok, err := bearer(r)
-	if err != nil {
+	tok, present, err := credential.Bearer(r.Header)
+	switch {
+	case err != nil:
 		return nil, err
+	case present:
+		return s.svc.Authenticate(tok)
 	}
-	return s.svc.Authenticate(tok)
+	secret, present, err := credential.Cookie(r.Header, s.cookies.SessionName())
+	switch {
+	case err != nil:
+		return nil, err
+	case present:
+		return s.svc.AuthenticateCookie(r.Context(), secret)
+	}
+	at, present, err := credential.Cookie(r.Header, browser.AccessCookie)
+	switch {
+	case err != nil:
+		return nil, err
+	case present:
+		return s.svc.AuthenticateJWTCookie(at)
+	}
+	return nil, errNoCredential
 }
 
-// auth requires a valid access token.
+// auth requires a valid credential; a cookie-authenticated unsafe request
+// must also pass the CSRF rules (csrf).
 func (s *Server) auth(h handler) handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		p, err := s.authenticate(r)
 		if err != nil {
 			return err
 		}
+		if p.Via != authn.ViaBearer {
+			if err := s.csrf(r, p.CSRF); err != nil {
+				return err
+			}
+		}
 		return h(w, r.WithContext(context.WithValue(r.Context(), ctxPrincipal{}, p)))
 	}
+}
+
+// csrf applies the CSRF rules to a request a cookie authenticates: for an
+// unsafe method, a same-origin (or --allowed-origins) provenance and the
+// session's X-CSRF-Token. A bearer token cannot be sent by a cross-site
+// page, so bearer requests are exempt.
+func (s *Server) csrf(r *http.Request, want string) error {
+	if !browser.Unsafe(r.Method) {
+		return nil
+	}
+	if err := s.origins.SameSite(r, s.self(r)); err != nil {
+		return err
+	}
+	return browser.CheckToken(r, want)
+}
+
+// self is the request's own origin; behind a trusted proxy its
+// X-Forwarded-Proto says whether the browser used https.
+func (s *Server) self(r *http.Request) string {
+	return browser.Self(r, s.forwardedHTTPS(r))
 }
 
 // errWrongAdminToken is a well-formed bearer token that is neither the

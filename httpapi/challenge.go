@@ -23,14 +23,22 @@ func (s *Server) resolveLogin(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Challenge string `json:"login_challenge"`
 		End       string `json:"end_session_id"`
+		Delivery  string `json:"delivery"`
 	}
 	if err := decodeJSON(r, &in, false); err != nil {
 		return err
 	}
-	pair, err := s.svc.ResolveLogin(r.Context(), in.Challenge, in.End, s.client(r))
+	d, err := delivery(in.Delivery)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, viewPair(pair))
+	if err := s.loginCSRF(r, d); err != nil {
+		return err
+	}
+	pair, err := s.svc.ResolveLogin(r.Context(), in.Challenge, in.End, d, s.client(r))
+	if err != nil {
+		return err
+	}
+	s.writePair(w, d, pair)
 	return nil
 }

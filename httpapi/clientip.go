@@ -85,3 +85,19 @@ func parseHop(h string) (netip.Addr, bool) {
 func (s *Server) client(r *http.Request) authn.Client {
 	return authn.Client{IP: s.clientIP(r), UserAgent: r.UserAgent()}
 }
+
+// forwardedHTTPS reports whether a trusted proxy says the browser used
+// https (X-Forwarded-Proto: https, one value). From anyone else the header
+// is ignored.
+func (s *Server) forwardedHTTPS(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil || !s.proxies.trusted(peer) {
+		return false
+	}
+	v := r.Header.Values("X-Forwarded-Proto")
+	return len(v) == 1 && strings.EqualFold(v[0], "https")
+}

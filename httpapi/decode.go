@@ -94,7 +94,11 @@ func decodeJSON(r *http.Request, v any, optional bool) error {
 		}
 		return errorf(http.StatusBadRequest, "invalid_request", "a JSON body is required")
 	}
-	if !mtOK || (mt != "application/json" && !(mt == "" && optional)) {
+	// A body without a Content-Type is taken as JSON only from clients
+	// that send no cookies: a browser request must say what it sends (a
+	// cross-site form cannot send application/json without a preflight).
+	lenient := optional && len(r.Header.Values("Cookie")) == 0
+	if !mtOK || (mt != "application/json" && !(mt == "" && lenient)) {
 		return errNotJSON
 	}
 	if !utf8.Valid(b) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/authn"
+	"github.com/gatehouse/gatehouse/browser"
 	"github.com/gatehouse/gatehouse/credential"
 	"github.com/gatehouse/gatehouse/token"
 )
@@ -67,6 +68,7 @@ var table = []struct {
 	{authn.ErrSessionExpired, 401, "session_expired", "the session has expired; log in again", challengeNone},
 	{authn.ErrReauthRequired, 401, "reauth_required", "this action needs a recent login; POST /v1/reauth first", challengeStepUp},
 	{authn.ErrForbidden, 403, "forbidden", "not allowed", challengeNone},
+	{browser.ErrCSRF, 403, "csrf_failed", "a cookie-authenticated change needs the X-CSRF-Token header and a same-origin request", challengeNone},
 	{authn.ErrNotFound, 404, "not_found", "no such resource", challengeNone},
 	{authn.ErrUserExists, 409, "user_exists", "that username is taken", challengeNone},
 	{authn.ErrSessionLimit, 409, "session_limit", "too many active sessions; end one first", challengeNone},

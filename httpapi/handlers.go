@@ -33,20 +33,24 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in, false); err != nil {
 		return err
 	}
-	switch in.Delivery {
-	case "", "body", "bearer":
-	case "cookie", "jwt-cookie":
-		return errorf(http.StatusBadRequest, "invalid_request", "delivery "+in.Delivery+" (browser mode) is not available in this version")
-	default:
-		return errorf(http.StatusBadRequest, "invalid_request", "delivery: must be omitted, cookie or jwt-cookie")
+	d, err := delivery(in.Delivery)
+	if err != nil {
+		return err
+	}
+	if err := s.loginCSRF(r, d); err != nil {
+		return err
+	}
+	device := in.DeviceID
+	if d != authn.DeliveryBearer {
+		device = deviceCookie(r, in.DeviceID)
 	}
 	pair, err := s.svc.Login(r.Context(), authn.LoginInput{
-		Username: in.Username, Password: in.Password, DeviceID: in.DeviceID, Client: s.client(r),
+		Username: in.Username, Password: in.Password, DeviceID: device, Client: s.client(r), Delivery: d,
 	})
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, viewPair(pair))
+	s.writePair(w, d, pair)
 	return nil
 }
 
@@ -54,11 +58,11 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		RefreshToken *string `json:"refresh_token"`
 	}
-	if err := decodeJSON(r, &in, false); err != nil {
+	if err := decodeJSON(r, &in, true); err != nil {
 		return err
 	}
 	if in.RefreshToken == nil {
-		return errorf(http.StatusBadRequest, "invalid_request", "refresh_token: is required")
+		return s.cookieRefresh(w, r)
 	}
 	pair, err := s.svc.Refresh(r.Context(), *in.RefreshToken, s.client(r))
 	if err != nil {
@@ -75,11 +79,12 @@ func (s *Server) reauth(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in, false); err != nil {
 		return err
 	}
-	pair, err := s.svc.Reauth(r.Context(), principal(r), in.Password, s.client(r))
+	p := principal(r)
+	pair, err := s.svc.Reauth(r.Context(), p, in.Password, s.client(r))
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, viewPair(pair))
+	s.writePair(w, viaDelivery(p.Via), pair)
 	return nil
 }
 
@@ -151,8 +156,12 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in, true); err != nil {
 		return err
 	}
-	if err := s.svc.Logout(r.Context(), principal(r), authn.Scope(in.Scope), s.client(r)); err != nil {
+	p := principal(r)
+	if err := s.svc.Logout(r.Context(), p, authn.Scope(in.Scope), s.client(r)); err != nil {
 		return err
+	}
+	if p.Via != authn.ViaBearer && (in.Scope == "" || in.Scope == string(authn.ScopeLocal) || in.Scope == string(authn.ScopeGlobal)) {
+		s.cookies.Clear(w)
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/authn"
+	"github.com/gatehouse/gatehouse/browser"
 	"github.com/gatehouse/gatehouse/metrics"
 	"github.com/gatehouse/gatehouse/store"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -28,6 +29,10 @@ type Options struct {
 	Log            *slog.Logger
 	Metrics        *metrics.Metrics
 	Store          store.Store // for /readyz
+	// Browser mode: --allowed-origins, --cookie-domain, --insecure-cookies.
+	AllowedOrigins  []string
+	CookieDomain    string
+	InsecureCookies bool
 }
 
 // Server serves the API.
@@ -38,6 +43,9 @@ type Server struct {
 	proxies *proxyList
 	mux     *http.ServeMux
 	routes  []string
+	cookies browser.Cookies
+	origins *browser.Origins
+	cors    browser.CORS
 	// endpoints are "METHOD pattern", kept sorted.
 	endpoints []string
 }
@@ -48,6 +56,9 @@ type handler func(w http.ResponseWriter, r *http.Request) error
 // New builds the server and its routes.
 func New(svc *authn.Service, opt Options) *Server {
 	s := &Server{svc: svc, opt: opt, log: opt.Log, mux: http.NewServeMux(), proxies: parseProxies(opt.TrustedProxies)}
+	s.cookies = browser.Cookies{Insecure: opt.InsecureCookies, Domain: opt.CookieDomain}
+	s.origins = browser.NewOrigins(opt.AllowedOrigins)
+	s.cors = browser.CORS{Origins: s.origins}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -67,6 +78,7 @@ func (s *Server) routesV1() {
 	s.handle("/v1/sessions", methods{"GET": s.auth(s.sessions)})
 	s.handle("/v1/sessions/{id}", methods{"DELETE": s.auth(s.deleteSession)})
 	s.handle("/v1/logout", methods{"POST": s.auth(s.logout)})
+	s.handle("/v1/csrf", methods{"GET": s.auth(s.csrfToken)})
 	s.handle("/v1/verify", methods{"GET": s.verify, "HEAD": s.verify, "POST": s.verify, "PUT": s.verify, "PATCH": s.verify, "DELETE": s.verify})
 	s.handle("/v1/introspect", methods{"POST": s.admin(s.introspect)})
 	s.handle("/v1/revoke", methods{"POST": s.revoke})
@@ -139,6 +151,10 @@ func (s *Server) wrap(route string, h handler) http.Handler {
 		if strings.HasPrefix(r.URL.Path, "/v1/") {
 			sw.Header().Set("Cache-Control", "no-store")
 		}
+		if s.cors.Preflight(sw, r) {
+			return
+		}
+		s.cors.Headers(sw, r)
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {

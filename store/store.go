@@ -137,6 +137,17 @@ type Sessions interface {
 	UserSessions(ctx context.Context, userID string) ([]Session, error)
 	// Touch sets LastSeenAt (and slides nothing else).
 	Touch(ctx context.Context, id string, now time.Time) error
+	// Slide is a browser session's use: LastSeenAt = now and the session
+	// cookie's lifetime (RefreshExpiresAt) slides to now+refreshTTL, never
+	// past ExpiresAt. ErrNotFound if the session is gone.
+	Slide(ctx context.Context, id string, now time.Time, refreshTTL time.Duration) (Session, error)
+	// RenewSession gives a live browser session a new id and cookie secret
+	// (at reauth: no fixation of an id or a cookie across a privilege
+	// change), atomically: the session moves to in.NewID with in.CookieHash,
+	// a fresh generation-1 refresh chain (in.RefreshHash), AuthTime and
+	// LastSeenAt in.Now; the old id is ended with a revocation. ErrNotFound
+	// if the session is gone or not live.
+	RenewSession(ctx context.Context, in RenewSession) (Session, Ended, error)
 	// Reauth sets AuthTime, makes refreshHash the current refresh token as
 	// generation gen, and touches the session. gen must be the session's
 	// RefreshGen+1 (the caller minted the token for it): ErrConflict if a
@@ -177,6 +188,16 @@ type Sessions interface {
 	Sweep(ctx context.Context, now time.Time, idle time.Duration) (int, error)
 	// CountSessions counts live rows (for metrics).
 	CountSessions(ctx context.Context) (int, error)
+}
+
+// RenewSession is the input of Sessions.RenewSession.
+type RenewSession struct {
+	OldID, NewID string
+	CookieHash   []byte
+	RefreshHash  []byte
+	Now          time.Time
+	IdleTimeout  time.Duration
+	RevokeUntil  time.Time
 }
 
 // SetPassword is the input of Credentials.SetPassword.

@@ -117,6 +117,53 @@ func (s *Store) Touch(ctx context.Context, id string, now time.Time) error {
 	})
 }
 
+// Slide implements store.Sessions.
+func (s *Store) Slide(ctx context.Context, id string, now time.Time, refreshTTL time.Duration) (store.Session, error) {
+	var out store.Session
+	err := s.write(ctx, "slide", func(tx *wtx) error {
+		var err error
+		out, err = scanSession(tx.QueryRowContext(ctx, `UPDATE sessions SET last_seen_at = ?,
+			refresh_expires_at = MIN(?, expires_at) WHERE id = ? RETURNING `+sessionCols,
+			micro(now), micro(now.Add(refreshTTL)), id))
+		return err
+	})
+	return out, err
+}
+
+// RenewSession implements store.Sessions: one UPDATE moves the row to its
+// new id, and the old id gets its revocation, in one transaction.
+func (s *Store) RenewSession(ctx context.Context, in store.RenewSession) (store.Session, store.Ended, error) {
+	if len(in.CookieHash) == 0 || len(in.RefreshHash) == 0 || in.NewID == "" {
+		return store.Session{}, store.Ended{}, wrap("renew session", errEmptyHash)
+	}
+	var (
+		out   store.Session
+		ended store.Ended
+	)
+	err := s.write(ctx, "renew session", func(tx *wtx) error {
+		cur, err := loadSession(ctx, tx, in.OldID)
+		if err != nil {
+			return err
+		}
+		if cur.ExpiredAt(in.Now, in.IdleTimeout) {
+			return store.ErrNotFound
+		}
+		out, err = scanSession(tx.QueryRowContext(ctx, `UPDATE sessions SET id = ?, cookie_hash = ?,
+			refresh_gen = 1, refresh_hash = ?, rotated_at = ?, auth_time = ?, last_seen_at = ?
+			WHERE id = ? RETURNING `+sessionCols,
+			in.NewID, in.CookieHash, in.RefreshHash, micro(in.Now), micro(in.Now), micro(in.Now), in.OldID))
+		if err != nil {
+			return err
+		}
+		ended, err = revokeEnded(ctx, tx, cur, "renewed", in.Now, in.RevokeUntil)
+		return err
+	})
+	if err != nil {
+		return store.Session{}, store.Ended{}, err
+	}
+	return out, ended, nil
+}
+
 // Reauth implements store.Sessions.
 func (s *Store) Reauth(ctx context.Context, id string, gen int64, refreshHash []byte, now time.Time, refreshTTL, idle time.Duration) (store.Session, error) {
 	if len(refreshHash) == 0 {

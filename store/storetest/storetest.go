@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Sessions", sessionTests},
 		{"RotateRefresh", rotateTests},
 		{"Reauth", reauthTests},
+		{"Browser", browserTests},
 		{"End", endTests},
 		{"Revocations", revocationTests},
 		{"RevocationLog", revocationLogTests},
