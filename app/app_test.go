@@ -225,3 +225,41 @@ func TestLocalRevocationReachesSubscribersWithoutATick(t *testing.T) {
 		t.Fatal("the logout never reached the subscriber without a tick")
 	}
 }
+
+// TestCookieCacheInvalidatedThroughTheRevocationLog: node B serves a
+// browser session from its cache; a logout on node A reaches B through the
+// revocation log, and B refuses the cookie on its next request after the
+// sync, without a store read deciding it.
+func TestCookieCacheInvalidatedThroughTheRevocationLog(t *testing.T) {
+	c := testenv.Config(t)
+	clk := testenv.NewClock(time.Date(2032, 1, 1, 0, 0, 0, 0, time.UTC))
+	ctx := context.Background()
+	nodeA, err := Open(ctx, c, quietLog(), clk.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nodeA.Close()
+	nodeB, err := Open(ctx, c, quietLog(), clk.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nodeB.Close()
+	if _, err := nodeA.Service.CreateUser(ctx, "browser", "correct horse battery", nil); err != nil {
+		t.Fatal(err)
+	}
+	pair, err := nodeA.Service.Login(ctx, authn.LoginInput{Username: "browser", Password: "correct horse battery", Delivery: authn.DeliveryCookie})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := nodeB.Service.AuthenticateCookie(ctx, pair.CookieSecret) // warms B's cache
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := nodeA.Service.Logout(ctx, p, authn.ScopeLocal, authn.Client{}); err != nil {
+		t.Fatal(err)
+	}
+	nodeB.syncRevocations(ctx)
+	if _, err := nodeB.Service.AuthenticateCookie(ctx, pair.CookieSecret); !errors.Is(err, token.ErrRevoked) {
+		t.Fatalf("cookie on node B after a logout on node A: %v, want ErrRevoked", err)
+	}
+}

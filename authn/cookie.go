@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"strings"
 	"sync"
 	"time"
 
@@ -81,8 +82,15 @@ func validCookieSecret(v string) bool {
 	if len(v) != cookieSecretLen {
 		return false
 	}
-	_, err := base64.RawURLEncoding.Strict().DecodeString(v)
-	return err == nil
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	// 43 characters carry 258 bits: the last one's two spare bits are zero
+	// as the encoder writes them, so each secret has one spelling only.
+	return strings.IndexByte("AEIMQUYcgkosw048", v[len(v)-1]) >= 0
 }
 
 // cookieCache maps the hash of a session cookie to its session, so a
@@ -97,20 +105,21 @@ type cookieCache struct {
 
 type cachedSession struct {
 	sess  store.Session
+	csrf  string
 	until time.Time
 }
 
-func (c *cookieCache) get(k [32]byte, now time.Time) (store.Session, bool) {
+func (c *cookieCache) get(k [32]byte, now time.Time) (cachedSession, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[k]
 	if !ok || !now.Before(e.until) {
-		return store.Session{}, false
+		return cachedSession{}, false
 	}
-	return e.sess, true
+	return e, true
 }
 
-func (c *cookieCache) put(k [32]byte, sess store.Session, now time.Time) {
+func (c *cookieCache) put(k [32]byte, sess store.Session, csrf string, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.m) >= maxCookieCache {
@@ -123,7 +132,7 @@ func (c *cookieCache) put(k [32]byte, sess store.Session, now time.Time) {
 			}
 		}
 	}
-	c.m[k] = cachedSession{sess: sess, until: now.Add(cookieCacheTTL)}
+	c.m[k] = cachedSession{sess: sess, csrf: csrf, until: now.Add(cookieCacheTTL)}
 }
 
 func (c *cookieCache) drop(k [32]byte) {
@@ -151,8 +160,9 @@ func (s *Service) authenticateCookie(ctx context.Context, secret string) (*Princ
 	}
 	now := s.Now()
 	h := sha256.Sum256([]byte(secret))
-	sess, ok := s.cookies.get(h, now)
-	if !ok {
+	e, hit := s.cookies.get(h, now)
+	sess, csrf := e.sess, e.csrf
+	if !hit {
 		var err error
 		sess, err = s.Store.SessionByCookie(ctx, h[:])
 		switch {
@@ -161,6 +171,7 @@ func (s *Service) authenticateCookie(ctx context.Context, secret string) (*Princ
 		case err != nil:
 			return nil, storeErr(err)
 		}
+		csrf = s.CSRFToken(secret)
 	}
 	if s.Revoked.Revoked(sess.ID, sess.UserID, sess.CreatedAt) {
 		s.cookies.drop(h)
@@ -170,8 +181,9 @@ func (s *Service) authenticateCookie(ctx context.Context, secret string) (*Princ
 		s.cookies.drop(h)
 		return nil, ErrSessionExpired
 	}
+	slid := false
 	if now.Sub(sess.LastSeenAt) >= SlideEvery {
-		slid, err := s.Store.Slide(ctx, sess.ID, now.UTC(), s.Policy.RefreshTTL)
+		next, err := s.Store.Slide(ctx, sess.ID, now.UTC(), s.Policy.RefreshTTL)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			s.cookies.drop(h)
@@ -180,14 +192,16 @@ func (s *Service) authenticateCookie(ctx context.Context, secret string) (*Princ
 			// The session is valid; the slide is tried again next request.
 			s.Log.Warn("session not slid", "session_id", sess.ID, "err", err)
 		default:
-			sess = slid
+			sess, slid = next, true
 		}
 	}
-	s.cookies.put(h, sess, now)
+	if !hit || slid {
+		s.cookies.put(h, sess, csrf, now)
+	}
 	return &Principal{
 		UserID: sess.UserID, Username: sess.Username, SessionID: sess.ID, Roles: sess.Roles,
 		AuthTime: sess.AuthTime, IssuedAt: sess.CreatedAt, ExpiresAt: sess.EffectiveExpiry(s.Policy.IdleTimeout),
-		Via: ViaCookie, CSRF: s.CSRFToken(secret),
+		Via: ViaCookie, CSRF: csrf,
 	}, nil
 }
 

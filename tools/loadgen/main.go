@@ -53,6 +53,7 @@ type opts struct {
 	users    int           // login: accounts to log in as
 	prefix   string        // usernames: prefix + number
 	password string
+	cookie   bool
 }
 
 func main() {
@@ -93,6 +94,7 @@ func load(mode string, args []string) error {
 	fs.IntVar(&o.users, "users", 16, "login: number of accounts")
 	fs.StringVar(&o.prefix, "prefix", "bench", "username prefix")
 	fs.StringVar(&o.password, "password", "correct horse battery staple", "password of the accounts")
+	fs.BoolVar(&o.cookie, "cookie", false, "verify: authenticate with a browser session cookie (delivery cookie) instead of a bearer token")
 	fs.Parse(args)
 	if o.workers < 1 || o.duration <= 0 || o.n < 0 || o.users < 1 {
 		return fmt.Errorf("-c, -d and -users must be positive, -n not negative")

@@ -71,11 +71,20 @@ func verifyOps(c *http.Client, o opts) (func(int) (op, error), error) {
 	if err := signup(c, o, cr); err != nil {
 		return nil, err
 	}
-	p, err := login(c, o, cr)
-	if err != nil {
-		return nil, err
+	header, value := "Cookie", ""
+	if o.cookie {
+		v, err := cookieLogin(c, o, cr)
+		if err != nil {
+			return nil, err
+		}
+		value = v
+	} else {
+		p, err := login(c, o, cr)
+		if err != nil {
+			return nil, err
+		}
+		header, value = "Authorization", "Bearer "+p.AccessToken
 	}
-	auth := "Bearer " + p.AccessToken
 	return func(int) (op, error) {
 		// One request per worker, sent again and again: it has no body,
 		// and building it each time would only add generator CPU.
@@ -83,7 +92,7 @@ func verifyOps(c *http.Client, o opts) (func(int) (op, error), error) {
 		if err != nil {
 			return op{}, err
 		}
-		req.Header.Set("Authorization", auth)
+		req.Header.Set(header, value)
 		return op{do: func() (int, error) {
 			resp, err := c.Do(req)
 			if err != nil {
@@ -147,4 +156,25 @@ func loginOps(c *http.Client, o opts) (func(int) (op, error), error) {
 		cr := o.creds(i % o.users)
 		return op{do: func() (int, error) { return post(c, o.url+"/v1/login", cr, nil) }}, nil
 	}, nil
+}
+
+// cookieLogin logs in with delivery "cookie" and returns the Cookie header
+// value that carries the session cookie.
+func cookieLogin(c *http.Client, o opts, cr credentials) (string, error) {
+	body, err := json.Marshal(map[string]string{"username": cr.Username, "password": cr.Password, "delivery": "cookie"})
+	if err != nil {
+		return "", err
+	}
+	resp, err := c.Post(o.url+"/v1/login", "application/json", bytes.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	for _, k := range resp.Cookies() {
+		if k.Name == "__Host-gatehouse" || k.Name == "gatehouse" {
+			return k.Name + "=" + k.Value, nil
+		}
+	}
+	return "", fmt.Errorf("cookie login %s: status %d, no session cookie", cr.Username, resp.StatusCode)
 }
