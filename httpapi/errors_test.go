@@ -56,6 +56,9 @@ func TestErrorTable(t *testing.T) {
 			return e.do("POST", "/v1/login", "", `{"username":"a","password":"b"}`, "Content-Type", "text/plain")
 		}},
 		{"method not allowed", 405, "invalid_request", func() resp { return e.do("GET", "/v1/login", "", nil) }},
+		{"cross-site cookie login", 403, "csrf_failed", func() resp {
+			return e.do("POST", "/v1/login", "", map[string]string{"username": "rita", "password": "correct horse battery", "delivery": "cookie"}, "Origin", "https://evil.test")
+		}},
 	}
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) { expect(t, row.call(), row.status, row.code) })
