@@ -216,6 +216,18 @@ func (s *Service) AuthenticateJWTCookie(raw string) (*Principal, error) {
 	return p, nil
 }
 
+// AccessCookieCSRF is the CSRF token of the session a jwt-cookie access
+// token names, even when the token has expired (within a refresh lifetime):
+// a page reloaded after its access cookie expired must be able to learn the
+// token it needs to refresh. The token must still be ours and not revoked.
+func (s *Service) AccessCookieCSRF(raw string) (string, error) {
+	c, err := s.lateVerify.Verify(raw)
+	if err != nil {
+		return "", err
+	}
+	return s.sessionCSRF(c.SessionID), nil
+}
+
 // RefreshCSRF is the CSRF token a cookie refresh must carry: that of the
 // session the refresh token names (its MAC is checked; a token that is not
 // ours has none).

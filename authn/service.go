@@ -67,6 +67,10 @@ type Service struct {
 	deviceKey  []byte // binds device ids to users
 	admin      *AdminGuard
 	csrfKey    []byte // derives CSRF tokens
+	// lateVerify accepts access tokens expired up to a refresh lifetime
+	// ago: only to hand a reloaded jwt-cookie page its session's CSRF
+	// token, which it needs to refresh.
+	lateVerify *token.Verifier
 	cookies    *cookieCache
 }
 
@@ -85,6 +89,10 @@ func New(d Deps) (*Service, error) {
 	s := &Service{Deps: d, refreshKey: d.Secret, deviceKey: subkey(d.Secret, "device-id/v1")}
 	s.admin = &AdminGuard{svc: s, blocked: map[string]time.Time{}}
 	s.csrfKey = subkey(d.Secret, "csrf/v1")
+	s.lateVerify = token.NewVerifier(d.Keys, token.Options{
+		Issuer: d.Policy.Issuer, Audience: d.Policy.Audience, Leeway: d.Policy.RefreshTTL + d.Policy.Leeway,
+		Now: d.Now, Revoked: d.Revoked.Revoked, CacheSize: -1,
+	})
 	s.cookies = &cookieCache{m: map[[32]byte]cachedSession{}}
 	s.verify = token.NewVerifier(d.Keys, token.Options{
 		Issuer:   d.Policy.Issuer,

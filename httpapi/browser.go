@@ -1,11 +1,13 @@
 package httpapi
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/gatehouse/gatehouse/authn"
 	"github.com/gatehouse/gatehouse/browser"
 	"github.com/gatehouse/gatehouse/credential"
+	"github.com/gatehouse/gatehouse/token"
 )
 
 // Browser mode of the JSON API (API.md, Browser mode): cookie deliveries of
@@ -102,14 +104,34 @@ func (s *Server) cookieRefresh(w http.ResponseWriter, r *http.Request) error {
 }
 
 // csrfToken is GET /v1/csrf: the CSRF token of the cookie session that
-// asks. Bearer clients need none.
+// asks. Bearer clients need none. A jwt-cookie page whose access cookie has
+// expired still gets its token (it needs it to refresh; the refresh cookie
+// never reaches this path).
 func (s *Server) csrfToken(w http.ResponseWriter, r *http.Request) error {
-	p := principal(r)
+	p, err := s.authenticate(r)
+	if errors.Is(err, token.ErrExpired) {
+		if at, present, cerr := credential.Cookie(r.Header, browser.AccessCookie); cerr == nil && present && !hasBearer(r) {
+			csrf, lerr := s.svc.AccessCookieCSRF(at)
+			if lerr != nil {
+				return lerr
+			}
+			writeJSON(w, http.StatusOK, map[string]string{"csrf_token": csrf})
+			return nil
+		}
+	}
+	if err != nil {
+		return err
+	}
 	if p.Via == authn.ViaBearer {
 		return errorf(http.StatusBadRequest, "invalid_request", "CSRF tokens belong to cookie sessions; a bearer request needs none")
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"csrf_token": p.CSRF})
 	return nil
+}
+
+func hasBearer(r *http.Request) bool {
+	_, present, _ := credential.Bearer(r.Header)
+	return present
 }
 
 // viaDelivery is the delivery a principal's own credential came by, so a

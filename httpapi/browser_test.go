@@ -231,6 +231,13 @@ func TestJWTCookieRefreshRotatesBothAndTwoTabsSurvive(t *testing.T) {
 	b := e.browser("tabs", "jwt-cookie")
 	e.clock.Add(16 * time.Minute) // the access cookie's token has expired
 	expect(t, e.do("GET", "/v1/me", "", nil, "Cookie", b.cookie), 401, "token_expired")
+	// a reloaded page learns its CSRF token although its access cookie expired
+	at := b.cookie[:strings.Index(b.cookie, ";")]
+	r := e.do("GET", "/v1/csrf", "", nil, "Cookie", at)
+	expect(t, r, 200, "")
+	if r.str(t, "csrf_token") != b.csrf {
+		t.Fatalf("GET /v1/csrf with an expired access cookie: %s", r.body)
+	}
 	rt := b.cookie[strings.Index(b.cookie, "gatehouse_rt="):]
 	expect(t, e.do("POST", "/v1/token/refresh", "", "{}", "Cookie", rt), 403, "csrf_failed")
 	var wg sync.WaitGroup

@@ -78,7 +78,7 @@ func (s *Server) routesV1() {
 	s.handle("/v1/sessions", methods{"GET": s.auth(s.sessions)})
 	s.handle("/v1/sessions/{id}", methods{"DELETE": s.auth(s.deleteSession)})
 	s.handle("/v1/logout", methods{"POST": s.auth(s.logout)})
-	s.handle("/v1/csrf", methods{"GET": s.auth(s.csrfToken)})
+	s.handle("/v1/csrf", methods{"GET": s.csrfToken})
 	s.handle("/v1/verify", methods{"GET": s.verify, "HEAD": s.verify, "POST": s.verify, "PUT": s.verify, "PATCH": s.verify, "DELETE": s.verify})
 	s.handle("/v1/introspect", methods{"POST": s.admin(s.introspect)})
 	s.handle("/v1/revoke", methods{"POST": s.revoke})
