@@ -85,11 +85,12 @@ export class GatehouseClient extends EventTarget {
     const method = (init.method ?? (isRequest ? input.method : "GET")).toUpperCase();
     const unsafe = UNSAFE.has(method);
     const replayable = !(typeof ReadableStream !== "undefined" && init.body instanceof ReadableStream);
-    let sentAt = 0;
+    // Any refresh that finishes after this call began is the one this call
+    // waits for: its CSRF load may already have refreshed, or failed to.
+    const since = Date.now();
     const send = async (csrf) => {
       const headers = new Headers(init.headers ?? (isRequest ? input.headers : undefined));
       if (unsafe && csrf && !headers.has("X-CSRF-Token")) headers.set("X-CSRF-Token", csrf);
-      sentAt = Date.now();
       // A Request's body can be read once: send copies, keep the original.
       return this.#fetch(isRequest ? input.clone() : input, {
         ...init,
@@ -105,8 +106,8 @@ export class GatehouseClient extends EventTarget {
       if (fresh && fresh !== csrf) res = await send((csrf = fresh));
     }
     if (res.status === 401 && (await errorCode(res)) === "token_expired") {
-      const refreshed = await this.#refreshShared(sentAt);
-      if (refreshed.ok && replayable) res = await send(csrf ?? (unsafe ? await this.#csrfToken() : undefined));
+      const refreshed = await this.#refreshShared(since);
+      if (refreshed.ok && replayable) res = await send(unsafe ? await this.#csrfToken() : undefined);
     }
     return res;
   }
@@ -147,7 +148,7 @@ export class GatehouseClient extends EventTarget {
   // One refresh per page: callers whose request was sent before a refresh
   // finished (here or in another tab) take that result instead of starting
   // another one. Strictly before: a request that left in the millisecond a
-  // refresh finished may still have carried the old cookie, and a second
+  // refresh finished may have carried the old cookie, and a second
   // refresh is harmless (the server's reuse grace window) where a lost
   // request is not.
   #refreshShared(since) {

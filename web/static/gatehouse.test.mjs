@@ -239,6 +239,16 @@ test("the CSRF load itself survives an expired access cookie", async (t) => {
   assert.deepEqual(server.hits("/r").map((r) => r.csrf), ["csrf-1"]);
 });
 
+test("an unsafe call without a CSRF token after logout: one refresh, one event", async (t) => {
+  const server = fakeServer({ refreshError: "invalid_refresh_token" });
+  const [client] = tabs(t, 1, server, { BroadcastChannel: undefined });
+  const events = countLoggedOut(client);
+  const res = await client.fetch(`${BASE}/r`, { method: "POST", body: "{}" });
+  assert.equal(res.status, 401);
+  assert.equal(server.refreshes, 1);
+  assert.deepEqual(events, ["invalid_refresh_token"]);
+});
+
 test("request bodies are replayed after the refresh", async (t) => {
   const cases = [
     ["string", () => '{"a":1}', '{"a":1}'],
