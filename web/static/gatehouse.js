@@ -223,6 +223,9 @@ export class GatehouseClient extends EventTarget {
   #onMessage(m) {
     if (!m || typeof m !== "object" || typeof m.at !== "number") return;
     if (m.type === "refreshing") {
+      // A losing candidate's announcement may arrive after the winner's
+      // result; it announces nothing then.
+      if (this.#last && m.at <= this.#last.at) return;
       if (!this.#peer || earlier(m, this.#peer)) this.#peer = { at: m.at, rand: m.rand };
     } else if (m.type === "refreshed" || m.type === "failed") {
       this.#settle({ ok: m.type === "refreshed", at: m.at, error: m.error ?? null });

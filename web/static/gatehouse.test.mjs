@@ -147,6 +147,21 @@ test("without locks, a waiting tab refreshes itself when the announcing tab goes
   assert.equal(server.refreshes, 1);
 });
 
+test("an announcement older than the last result is not waited for", async (t) => {
+  const server = fakeServer();
+  const [client] = tabs(t, 1, server, { locks: undefined, electionMs: 20, waitMs: 2000 });
+  const ghost = new BroadcastChannel("gatehouse");
+  t.after(() => ghost.close());
+  const at = Date.now() - 50;
+  ghost.postMessage({ type: "refreshed", at });
+  ghost.postMessage({ type: "refreshing", at: at - 1, rand: 0 }); // a late loser
+  await sleep(10);
+  const started = Date.now();
+  assert.equal((await client.fetch(`${BASE}/r`)).status, 200);
+  assert.ok(Date.now() - started < 1000, "did not wait for a refresh that is over");
+  assert.equal(server.refreshes, 1);
+});
+
 for (const code of ["refresh_token_reused", "invalid_refresh_token", "session_expired"]) {
   test(`refresh answering ${code}: logged-out once, original 401 returned, no loop`, async (t) => {
     const server = fakeServer({ refreshError: code });
