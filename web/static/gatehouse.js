@@ -69,7 +69,9 @@ export class GatehouseClient extends EventTarget {
     this.#csrf = csrfToken || undefined;
     this.#refreshPath = refreshPath;
     this.#csrfPath = csrfPath;
-    this.#fetch = fetch;
+    // Called as a plain function: a browser's fetch throws "Illegal
+    // invocation" when called as a method of another object.
+    this.#fetch = (input, init) => fetch(input, init);
     this.#locks = locks;
     this.#electionMs = electionMs;
     this.#waitMs = waitMs;

@@ -201,6 +201,17 @@ test("a retried request that gets 401 again is returned as is", async (t) => {
   assert.equal(server.hits("/r").length, 2);
 });
 
+test("fetch is not called as a method of the client (browsers throw Illegal invocation)", async (t) => {
+  const server = fakeServer();
+  const strict = function (input, init) {
+    if (this !== undefined && this !== globalThis) throw new TypeError("Illegal invocation");
+    return server.fetch(input, init);
+  };
+  const [client] = tabs(t, 1, server, { fetch: strict, BroadcastChannel: undefined });
+  assert.equal((await client.fetch(`${BASE}/r`, { method: "POST", body: "{}" })).status, 200);
+  assert.equal(server.refreshes, 1);
+});
+
 test("X-CSRF-Token on unsafe methods only, loaded once and cached", async (t) => {
   const server = fakeServer({ expired: false });
   const [client] = tabs(t, 1, server, { BroadcastChannel: undefined });
