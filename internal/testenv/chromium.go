@@ -38,7 +38,10 @@ const debianChromium = "/usr/lib/chromium/chromium"
 type Chromium struct {
 	root    context.Context // the browser's own first tab; never used by tests
 	userDir string
-	log     *lockedBuffer // browser stderr and chromedp's own messages
+	log     *lockedBuffer // browser stderr, chromedp's and the pages' messages
+
+	mu            sync.Mutex
+	devices, tabs int // for the labels of console messages in the log
 }
 
 // Browser starts a headless Chromium for t (Debian's `chromium` package),
@@ -52,7 +55,8 @@ func Browser(t testing.TB) *Chromium {
 	t.Helper()
 	bin := chromiumPath()
 	if bin == "" {
-		RequireIntegration(t, "chromium", "install it with `apt-get install chromium` (Debian)")
+		RequireIntegration(t, "chromium",
+			"install it with `apt-get install chromium` (Debian), or name a binary in "+ChromiumEnv)
 	}
 	c := &Chromium{userDir: filepath.Join(t.TempDir(), "profile"), log: new(lockedBuffer)}
 
@@ -87,8 +91,19 @@ func Browser(t testing.TB) *Chromium {
 	return c
 }
 
+// ChromiumEnv names a Chromium (or Chrome) binary to use instead of
+// Debian's; a name that is not an executable file skips the browser tests
+// like a missing Chromium does.
+const ChromiumEnv = "GATEHOUSE_CHROMIUM"
+
 // chromiumPath is the Chromium binary to run, or "" when there is none.
 func chromiumPath() string {
+	if p := os.Getenv(ChromiumEnv); p != "" {
+		if p, err := exec.LookPath(p); err == nil {
+			return p
+		}
+		return ""
+	}
 	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
 		if _, err := os.Stat(debianChromium); err == nil {
 			return debianChromium
@@ -142,6 +157,11 @@ func (c *Chromium) NewContext(t testing.TB) context.Context {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("new browser context: %v", err)
 	}
+	c.mu.Lock()
+	c.devices++
+	label := fmt.Sprintf("device %d", c.devices)
+	c.mu.Unlock()
+	c.logConsole(ctx, label)
 	return ctx
 }
 
@@ -156,7 +176,27 @@ func (c *Chromium) NewTab(t testing.TB, ctx context.Context) context.Context {
 	if err := chromedp.Do(tab); err != nil {
 		t.Fatalf("new tab: %v", err)
 	}
+	c.mu.Lock()
+	c.tabs++
+	label := fmt.Sprintf("tab %d", c.tabs)
+	c.mu.Unlock()
+	c.logConsole(tab, label)
 	return tab
+}
+
+// logConsole copies the console messages and uncaught exceptions of the
+// tab of ctx into the log that a failing test prints, so a broken page
+// script shows up in the test output.
+func (c *Chromium) logConsole(ctx context.Context, label string) {
+	messages := chromedp.Console(ctx)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			c.log.printf("console %s: %s", label, m)
+		}
+	}()
 }
 
 // killProcessesUsing kills every process started with our profile folder,

@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -81,6 +82,7 @@ func TestChromiumSecureCookiesOnLoopback(t *testing.T) {
 		{"localhost", "127.0.0.1:0", "localhost"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel() // devices of one browser are independent
 			base, seen := cookieSite(t, tc.listen)
 			base = strings.Replace(base, strings.Split(tc.listen, ":")[0], tc.host, 1)
 			ctx := b.NewContext(t)
@@ -192,5 +194,37 @@ func TestChromiumAcceptLanguageAndScreenshot(t *testing.T) {
 	png, err := os.ReadFile(path)
 	if err != nil || !bytes.HasPrefix(png, []byte("\x89PNG\r\n\x1a\n")) {
 		t.Errorf("screenshot is not a PNG (err %v)", err)
+	}
+}
+
+// TestChromiumTabsShareLocksAndChannels: the cross-tab machinery gatehouse.js
+// relies on (Web Locks, BroadcastChannel) works between two tabs of one
+// device in this headless browser, and a lock is not seen by another device.
+func TestChromiumTabsShareLocksAndChannels(t *testing.T) {
+	b := Browser(t)
+	base, _ := cookieSite(t, "127.0.0.1:0")
+	first := b.NewContext(t)
+	second := b.NewTab(t, first)
+	other := b.NewContext(t)
+	for _, ctx := range []context.Context{first, second, other} {
+		Do(t, ctx, chromedp.Navigate(base+"/echo"), chromedp.WaitVisible(chromedp.ID("ok")))
+	}
+
+	// Resolves once the lock is granted; the lock stays held until release().
+	Eval[int](t, first, `new Promise(granted => navigator.locks.request("refresh",
+		() => { granted(1); return new Promise(r => { window.release = r; }); }))`)
+	held := `navigator.locks.query().then(s => s.held.map(l => l.name))`
+	if got := Eval[[]string](t, second, held); len(got) != 1 || got[0] != "refresh" {
+		t.Errorf("second tab sees held locks %q, want [refresh]", got)
+	}
+	if got := Eval[[]string](t, other, held); len(got) != 0 {
+		t.Errorf("other device sees held locks %q, want none", got)
+	}
+
+	Eval[int](t, second, `window.got = new Promise(ok => {
+		new BroadcastChannel("gatehouse").onmessage = e => ok(e.data); }), 1`)
+	Eval[int](t, first, `new BroadcastChannel("gatehouse").postMessage("refreshed"), 1`)
+	if got := Eval[string](t, second, `window.got`); got != "refreshed" {
+		t.Errorf("second tab received %q, want refreshed", got)
 	}
 }

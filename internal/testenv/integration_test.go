@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -44,5 +45,22 @@ func TestRequireIntegration(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestBrowserWithoutChromium: with no browser, Browser skips locally and
+// fails in CI, before starting anything.
+func TestBrowserWithoutChromium(t *testing.T) {
+	t.Setenv(ChromiumEnv, filepath.Join(t.TempDir(), "no-such-chromium"))
+	for _, tc := range []struct{ env, want string }{{"", "skip"}, {"1", "fail"}} {
+		t.Setenv(RequireIntegrationEnv, tc.env)
+		f := &outcomeTB{TB: t}
+		func() {
+			defer func() { recover() }()
+			Browser(f)
+		}()
+		if f.how != tc.want || !strings.Contains(f.msg, "apt-get install chromium") {
+			t.Errorf("%s=%q: outcome %s %q, want %s naming apt-get install chromium", RequireIntegrationEnv, tc.env, f.how, f.msg, tc.want)
+		}
 	}
 }
