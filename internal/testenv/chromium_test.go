@@ -22,8 +22,12 @@ import (
 // are separate sites, and that devices and tabs share exactly what a real
 // browser shares.
 
-// hostCookie is the strictest cookie Gatehouse sets.
-const hostCookie = "__Host-x=1; Secure; HttpOnly; SameSite=Lax; Path=/"
+// The cookies of the self-tests are shaped like Gatehouse's: a __Host-
+// session cookie and a refresh cookie confined to the refresh path.
+const (
+	hostCookie = "__Host-x=1; Secure; HttpOnly; SameSite=Lax; Path=/"
+	pathCookie = "rt=1; Secure; HttpOnly; SameSite=Strict; Path=/v1/token/refresh"
+)
 
 // seen is what the test server saw of the last request to /echo.
 type seen struct {
@@ -50,7 +54,12 @@ func cookieSite(t *testing.T, addr string) (string, *seen) {
 	}
 	mux.HandleFunc("GET /set", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Add("Set-Cookie", hostCookie)
+		w.Header().Add("Set-Cookie", pathCookie)
 		page(w, "set")
+	})
+	mux.HandleFunc("GET /clear", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Clear-Site-Data", `"cookies"`)
+		page(w, "clear")
 	})
 	mux.HandleFunc("GET /echo", func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
@@ -73,7 +82,8 @@ func cookieSite(t *testing.T, addr string) (string, *seen) {
 
 // TestChromiumSecureCookiesOnLoopback: Chromium treats every loopback
 // origin as potentially trustworthy, so Secure and __Host- cookies are
-// stored and sent over plain http there; HttpOnly hides them from scripts.
+// stored and sent over plain http there, HttpOnly hides them from scripts,
+// and Clear-Site-Data is honoured.
 func TestChromiumSecureCookiesOnLoopback(t *testing.T) {
 	b := Browser(t)
 	for _, tc := range []struct{ name, listen, host string }{
@@ -103,6 +113,22 @@ func TestChromiumSecureCookiesOnLoopback(t *testing.T) {
 			Do(t, ctx, chromedp.Navigate(base+"/echo"), chromedp.WaitVisible(chromedp.ID("ok")))
 			if cookie, _, _ := seen.last(); len(cookie) != 1 || cookie[0] != "__Host-x=1" {
 				t.Errorf("Cookie sent back = %q, want [__Host-x=1]", cookie)
+			}
+
+			// A path-confined cookie is listed only for a URL under its path.
+			if Cookie(Cookies(t, ctx, base+"/"), "rt") != nil {
+				t.Errorf("rt (Path=/v1/token/refresh) listed for /")
+			}
+			if c := Cookie(Cookies(t, ctx, base+"/v1/token/refresh"), "rt"); c == nil ||
+				c.Path != "/v1/token/refresh" || c.SameSite != network.CookieSameSiteStrict || !c.Secure {
+				t.Errorf("rt for its path = %+v, want Secure, Strict, Path=/v1/token/refresh", c)
+			}
+
+			// Logout's Clear-Site-Data works here too: it needs a
+			// trustworthy origin, which loopback is.
+			Do(t, ctx, chromedp.Navigate(base+"/clear"), chromedp.WaitVisible(chromedp.ID("ok")))
+			if jar := AllCookies(t, ctx); len(jar) != 0 {
+				t.Errorf("jar after Clear-Site-Data = %v, want empty", jar)
 			}
 		})
 	}
@@ -168,8 +194,8 @@ func TestChromiumDevicesAndTabs(t *testing.T) {
 	if cookie, _, _ := seen.last(); len(cookie) != 0 {
 		t.Errorf("other device sent Cookie %q, want none", cookie)
 	}
-	if jar := AllCookies(t, phone); len(jar) != 1 {
-		t.Errorf("device jar = %v, want the one cookie", jar)
+	if jar := AllCookies(t, phone); len(jar) != 2 {
+		t.Errorf("device jar = %v, want its two cookies", jar)
 	}
 }
 
