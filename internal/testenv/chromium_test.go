@@ -247,6 +247,13 @@ func TestChromiumTabsShareLocksAndChannels(t *testing.T) {
 		t.Errorf("other device sees held locks %q, want none", got)
 	}
 
+	// Two tabs queue for one lock at the same time: both get it, in turn.
+	Eval[int](t, first, `window.release(), 1`)
+	turns := EvalAtOnce[int](t, `navigator.locks.request("refresh", () => 1)`, first, second)
+	if len(turns) != 2 || turns[0] != 1 || turns[1] != 1 {
+		t.Errorf("lock turns = %v, want [1 1]", turns)
+	}
+
 	Eval[int](t, second, `window.got = new Promise(ok => {
 		new BroadcastChannel("gatehouse").onmessage = e => ok(e.data); }), 1`)
 	Eval[int](t, first, `new BroadcastChannel("gatehouse").postMessage("refreshed"), 1`)

@@ -2,8 +2,10 @@ package testenv
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/chromedp/cdproto/network"
@@ -33,6 +35,27 @@ func Eval[T any](t testing.TB, ctx context.Context, js string) T {
 		t.Fatalf("browser eval %q: %v", js, err)
 	}
 	return v
+}
+
+// EvalAtOnce evaluates js in every tab at the same time (one goroutine
+// each, as two users' clicks would) and returns the values in the order of
+// tabs, failing the test on any error. Use it where Eval's t.Fatal may not
+// run off the test goroutine, e.g. two tabs refreshing together.
+func EvalAtOnce[T any](t testing.TB, js string, tabs ...context.Context) []T {
+	t.Helper()
+	vals := make([]T, len(tabs))
+	errs := make([]error, len(tabs))
+	var wg sync.WaitGroup
+	for i, tab := range tabs {
+		wg.Go(func() {
+			vals[i], errs[i] = chromedp.Run(tab, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatalf("browser eval %q in %d tabs: %v", js, len(tabs), err)
+	}
+	return vals
 }
 
 // Cookies are the cookies of ctx's browser context that the browser would
