@@ -61,8 +61,9 @@ func Browser(t testing.TB) *Chromium {
 	c := &Chromium{userDir: filepath.Join(t.TempDir(), "profile"), log: new(lockedBuffer)}
 
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), chromiumOptions(bin, c.userDir, c.log)...)
-	root, cancelRoot := chromedp.NewContext(alloc,
+	root, cancel := chromedp.NewContext(alloc,
 		chromedp.WithLogf(c.log.printf), chromedp.WithErrorf(c.log.printf))
+	cancelRoot := sync.OnceFunc(cancel) // a failed start cancels it early
 	c.root = root
 	t.Cleanup(func() {
 		cancelRoot() // waits for the browser process to exit
