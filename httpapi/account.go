@@ -1,12 +1,17 @@
 package httpapi
 
 import (
+	"github.com/gatehouse/gatehouse/authn"
 	"net/http"
 )
 
 func (s *Server) deleteMe(w http.ResponseWriter, r *http.Request) error {
-	if err := s.svc.DeleteAccount(r.Context(), principal(r), s.client(r)); err != nil {
+	p := principal(r)
+	if err := s.svc.DeleteAccount(r.Context(), p, s.client(r)); err != nil {
 		return err
+	}
+	if p.Via != authn.ViaBearer {
+		s.cookies.Clear(w)
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
