@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -17,13 +16,7 @@ func (e *env) send(method, path string, hdr http.Header, body string) resp {
 		e.t.Fatal(err)
 	}
 	req.Header = hdr
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return resp{res.StatusCode, res.Header, b}
+	return e.roundTrip(req)
 }
 
 func authz(vs ...string) http.Header { return http.Header{"Authorization": vs} }

@@ -112,6 +112,12 @@ func (e *env) do(method, path, bearer string, body any, hdr ...string) resp {
 			req.Header.Set(hdr[i], hdr[i+1])
 		}
 	}
+	return e.roundTrip(req)
+}
+
+// roundTrip sends req and reads the whole answer.
+func (e *env) roundTrip(req *http.Request) resp {
+	e.t.Helper()
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
