@@ -35,7 +35,7 @@ func (p *pages) login(q *req) error {
 	case err != nil:
 		return p.formError(q, err, pageLogin, view{Title: "login.title", Username: username, ReturnTo: returnTo, Signup: p.svc.Policy.Signup})
 	}
-	p.signIn(q.w, pair)
+	p.signIn(q, pair)
 	redirect(q.w, p.next(returnTo))
 	return nil
 }
@@ -51,17 +51,43 @@ func (p *pages) resolve(q *req) error {
 		}
 		return p.formError(q, err, pageLogin, view{Title: "login.title", ReturnTo: returnTo, Signup: p.svc.Policy.Signup})
 	}
-	p.signIn(q.w, pair)
+	p.signIn(q, pair)
 	redirect(q.w, p.next(returnTo))
 	return nil
 }
 
-// signIn sets the cookies of a cookie-mode pair, exactly as the JSON API
-// does: the session cookie for the session's lifetime, and the device
+// signIn completes a login: a session this browser held before (another
+// account's, say) is ended, since its cookie is about to be overwritten
+// and it must not live on unseen in that account's devices; then the new
+// session's cookies are set.
+func (p *pages) signIn(q *req, pair authn.TokenPair) {
+	p.endPrevious(q, pair.SessionID)
+	p.setCookies(q.w, pair)
+}
+
+// setCookies sets the cookies of a cookie-mode pair, exactly as the JSON
+// API does: the session cookie for the session's lifetime, and the device
 // cookie so this browser's next login replaces its session.
-func (p *pages) signIn(w http.ResponseWriter, pair authn.TokenPair) {
+func (p *pages) setCookies(w http.ResponseWriter, pair authn.TokenPair) {
 	p.cookies.SetSession(w, pair.CookieSecret, pair.Session.ExpiresAt.Sub(p.svc.Now()))
 	p.cookies.SetDevice(w, pair.DeviceID)
+}
+
+// endPrevious logs out the session of the cookie the login request
+// carried, if it is live and not the new one. It is best effort: the login
+// has succeeded either way.
+func (p *pages) endPrevious(q *req, current string) {
+	secret, present, err := credential.Cookie(q.r.Header, p.cookies.SessionName())
+	if err != nil || !present {
+		return
+	}
+	prev, err := p.svc.AuthenticateCookie(q.r.Context(), secret)
+	if err != nil || prev.SessionID == current {
+		return
+	}
+	if err := p.svc.Logout(q.r.Context(), prev, authn.ScopeLocal, p.client(q.r)); err != nil {
+		p.log.Warn("previous browser session not ended at login", "session_id", prev.SessionID, "err", err)
+	}
 }
 
 // deviceCookie is the device id this browser holds; a malformed one is

@@ -160,3 +160,28 @@ func TestSessionLimitChoice(t *testing.T) {
 		t.Fatal("a spent challenge set cookies")
 	}
 }
+
+// TestLoginEndsThePreviousSession: a login from a browser that still held
+// another session (another account's) ends that session: its cookie is
+// overwritten, so it must not live on unseen.
+func TestLoginEndsThePreviousSession(t *testing.T) {
+	t.Parallel()
+	e := start(t, nil)
+	e.user("alice")
+	e.user("bob")
+	v := e.visitor()
+	v.login("alice")
+	alice := v.cookies["__Host-gatehouse"]
+	v.login("bob")
+	if v.cookies["__Host-gatehouse"] == alice {
+		t.Fatal("the session cookie was not replaced")
+	}
+	stale := e.visitor()
+	stale.cookies["__Host-gatehouse"] = alice
+	wantRedirect(t, stale.get("/account"), "/login?return_to=%2Faccount")
+	page := v.get("/account")
+	want(t, page, http.StatusOK)
+	if !strings.Contains(page.body, "<strong>bob</strong>") {
+		t.Fatal("not logged in as bob")
+	}
+}

@@ -31,12 +31,16 @@ func TestEveryPageInBothLanguages(t *testing.T) {
 			checkPage(t, v.get(p), l.lang, "")
 		}
 		checkPage(t, v.post("/login", url.Values{"username": {"alice"}, "password": {"wrong password!"}}), l.lang, l.word)
+		checkPage(t, v.post("/account/logout", url.Values{}, "Origin", "https://evil.test"), l.lang, "")
+		checkPage(t, v.get("/account/nothing"), l.lang, "")
 	}
 }
 
 func checkPage(t *testing.T, r resp, lang, word string) {
 	t.Helper()
-	if r.status != http.StatusOK && r.status != http.StatusUnauthorized {
+	switch r.status {
+	case http.StatusOK, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound:
+	default:
 		t.Fatalf("status %d: %s", r.status, r.body)
 	}
 	if !strings.Contains(r.body, `<html lang="`+lang+`">`) || r.header.Get("Content-Language") != lang {

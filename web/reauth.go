@@ -28,7 +28,7 @@ func (p *pages) reauth(q *req) error {
 		}
 		return p.formError(q, err, pageReauth, v)
 	}
-	p.signIn(q.w, pair)
+	p.setCookies(q.w, pair)
 	redirect(q.w, withNotice(p.next(returnTo), "reauth"))
 	return nil
 }

@@ -32,7 +32,7 @@ func (p *pages) signup(q *req) error {
 		// The account exists; whatever stopped the login, the login page says.
 		return p.formError(q, err, pageLogin, view{Title: "login.title", Username: username, ReturnTo: returnTo, Signup: p.svc.Policy.Signup})
 	}
-	p.signIn(q.w, pair)
+	p.signIn(q, pair)
 	redirect(q.w, p.next(returnTo))
 	return nil
 }

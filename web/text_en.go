@@ -4,7 +4,7 @@ package web
 // keys (TestTextTablesHaveTheSameKeys).
 var textEN = map[string]string{
 	"app.name": "Gatehouse",
-	"skip":     "Skip to the form",
+	"skip":     "Skip to the main content",
 
 	"login.title":       "Log in",
 	"login.username":    "Username",

@@ -3,7 +3,7 @@ package web
 // textKO is every Korean string of the pages, under the keys of textEN.
 var textKO = map[string]string{
 	"app.name": "Gatehouse",
-	"skip":     "입력 양식으로 건너뛰기",
+	"skip":     "본문으로 건너뛰기",
 
 	"login.title":       "로그인",
 	"login.username":    "사용자 이름",
