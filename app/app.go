@@ -192,6 +192,7 @@ func (a *App) Handler() http.Handler {
 		Self:           api.Self,
 		Client:         api.Client,
 		Log:            a.Log,
+		Metrics:        a.Metrics,
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/", api)

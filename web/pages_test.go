@@ -143,6 +143,10 @@ func TestAPIStillServedWithUI(t *testing.T) {
 	if r := v.get("/login/other"); r.status != http.StatusNotFound || !strings.Contains(r.body, `"not_found"`) {
 		t.Fatalf("/login/other: %d %s", r.status, r.body)
 	}
+	want(t, v.get("/login"), http.StatusOK)
+	if m := v.get("/metrics"); !strings.Contains(m.body, `gatehouse_http_request_duration_seconds_count{code="200",method="GET",route="/login"} 1`) {
+		t.Fatal("page answers are not in the request metrics")
+	}
 }
 
 // TestSignupClosed: with --signup=false the page says so and the login

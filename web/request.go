@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gatehouse/gatehouse/authn"
 	"github.com/gatehouse/gatehouse/browser"
@@ -41,7 +42,9 @@ func (p *pages) handle(pattern string, h handler) {
 		p.allow[path] = append(p.allow[path], http.MethodHead)
 	}
 	p.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		q := &req{w: w, r: r, text: negotiate(r)}
+		sw := &statusWriter{ResponseWriter: w}
+		q := &req{w: sw, r: r, text: negotiate(r)}
+		defer p.observe(path, r, sw, time.Now())
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {

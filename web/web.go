@@ -8,6 +8,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/authn"
 	"github.com/gatehouse/gatehouse/browser"
+	"github.com/gatehouse/gatehouse/metrics"
 )
 
 // Options configure the pages.
@@ -26,6 +27,8 @@ type Options struct {
 	// for sessions and rate limits. Nil: the peer address.
 	Client func(*http.Request) authn.Client
 	Log    *slog.Logger
+	// Metrics, when set, counts page answers in the request histogram.
+	Metrics *metrics.Metrics
 }
 
 // pages is the handler New returns.
