@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/audit"
 	"github.com/gatehouse/gatehouse/authn"
+	"github.com/gatehouse/gatehouse/browser"
 	"github.com/gatehouse/gatehouse/config"
 	"github.com/gatehouse/gatehouse/httpapi"
 	"github.com/gatehouse/gatehouse/keys"
@@ -22,6 +24,7 @@ import (
 	"github.com/gatehouse/gatehouse/revoke"
 	"github.com/gatehouse/gatehouse/store"
 	"github.com/gatehouse/gatehouse/store/sqlitestore"
+	"github.com/gatehouse/gatehouse/web"
 	"github.com/gatehouse/gatehouse/webhook"
 )
 
@@ -175,8 +178,32 @@ func (a *App) countSessions(ctx context.Context) {
 	a.Metrics.Sessions.Set(float64(n))
 }
 
-// Handler is the node's HTTP handler.
-func (a *App) Handler() *httpapi.Server {
+// Handler is the node's HTTP handler: the JSON API, and with --ui the HTML
+// pages in front of it on their own paths (web.Paths); every other path is
+// the API's.
+func (a *App) Handler() http.Handler {
+	api := a.API()
+	if !a.Config.UI {
+		return api
+	}
+	pages := web.New(a.Service, web.Options{
+		Cookies:        browser.Cookies{Insecure: a.Config.InsecureCookies, Domain: a.Config.CookieDomain},
+		AllowedOrigins: a.Config.AllowedOrigins,
+		Self:           api.Self,
+		Client:         api.Client,
+		Log:            a.Log,
+		Metrics:        a.Metrics,
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/", api)
+	for _, p := range web.Paths() {
+		mux.Handle(p, pages)
+	}
+	return mux
+}
+
+// API is the JSON API alone.
+func (a *App) API() *httpapi.Server {
 	return httpapi.New(a.Service, httpapi.Options{
 		AdminToken: a.Config.AdminToken, Issuer: a.Config.IssuerOrDefault(), SigningAlg: a.Config.SigningAlg,
 		JWKSMaxAge: a.Config.JWKSMaxAge, TrustedProxies: a.Config.TrustedProxies,

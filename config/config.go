@@ -69,8 +69,11 @@ type Config struct {
 
 	SweepInterval   time.Duration
 	InsecureCookies bool
-	LogFormat       string
-	LogLevel        string
+	// UI serves the HTML pages (/login, /signup, /account, /reauth) and
+	// /gatehouse.js in front of the JSON API.
+	UI        bool
+	LogFormat string
+	LogLevel  string
 }
 
 // MinAdminTokenLen is the shortest --admin-token accepted, in bytes.
@@ -93,6 +96,7 @@ func Defaults() Config {
 		SessionOverflow:   "evict-oldest",
 		ReauthMaxAge:      10 * time.Minute,
 		Signup:            true,
+		UI:                true,
 		JWKSMaxAge:        5 * time.Minute,
 		Argon2Memory:      19 * 1024,
 		Argon2Time:        2,

@@ -66,6 +66,7 @@ func (c *Config) fields() []field {
 		{name: "postgres-url", group: "Scale-out", help: "PostgreSQL for users (not yet supported)", val: (*strVal)(&c.PostgresURL)},
 		{name: "allowed-origins", group: "Browser", help: "extra origins allowed for cookie mode and CORS (comma-separated)", val: (*listVal)(&c.AllowedOrigins), list: true},
 		{name: "cookie-domain", group: "Browser", help: "Domain of the jwt-cookie mode's access cookie", val: (*strVal)(&c.CookieDomain)},
+		{name: "ui", group: "Browser", help: "serve the HTML pages (/login, /signup, /account, /reauth) and /gatehouse.js", val: (*boolVal)(&c.UI), bool: true},
 		{name: "insecure-cookies", group: "Browser", help: "drop Secure from cookies on plain-http hosts other than localhost (development only)", val: (*boolVal)(&c.InsecureCookies), bool: true},
 		{name: "proxy", group: "Gateway", help: "PREFIX=URL gateway route, repeatable", val: (*listVal)(&c.Proxy), list: true},
 		{name: "feed-token", group: "Gateway", help: "bearer token for GET /v1/revocations besides the admin token", val: (*strVal)(&c.FeedToken)},

@@ -101,3 +101,12 @@ func (s *Server) forwardedHTTPS(r *http.Request) bool {
 	v := r.Header.Values("X-Forwarded-Proto")
 	return len(v) == 1 && strings.EqualFold(v[0], "https")
 }
+
+// Client is who is asking, as the API sees it (the address behind
+// --trusted-proxies, the user agent): the HTML pages use it so both
+// record sessions and count attempts alike.
+func (s *Server) Client(r *http.Request) authn.Client { return s.client(r) }
+
+// Self is the request's own origin as the API's CSRF rules see it (https
+// when a trusted proxy says so), shared with the HTML pages.
+func (s *Server) Self(r *http.Request) string { return s.self(r) }

@@ -55,7 +55,7 @@ func TestEveryRouteIsDocumented(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	served := e.app.Handler().Endpoints()
+	served := e.app.API().Endpoints()
 	documented := documentedEndpoints(t, doc)
 	for _, ep := range served {
 		if _, found := slices.BinarySearch(documented, ep); !found {
