@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/config"
+	"github.com/gatehouse/gatehouse/web/static"
 )
 
 // TestEveryPageInBothLanguages renders each page for an English and a
@@ -160,4 +161,17 @@ func TestSignupClosed(t *testing.T) {
 		t.Fatal("the login page links to a closed signup")
 	}
 	want(t, v.post("/signup", url.Values{"username": {"newbie"}, "password": {"a long enough password"}}), http.StatusForbidden)
+}
+
+func TestGatehouseJSIsServed(t *testing.T) {
+	t.Parallel()
+	e := start(t, nil)
+	r := e.visitor().get("/gatehouse.js")
+	want(t, r, 200)
+	if ct := r.header.Get("Content-Type"); ct != "text/javascript; charset=utf-8" {
+		t.Fatalf("Content-Type %q", ct)
+	}
+	if r.body != string(static.GatehouseJS) {
+		t.Fatal("/gatehouse.js is not the embedded module")
+	}
 }

@@ -47,7 +47,7 @@ type pages struct {
 // Paths are the path patterns the pages own (for an http.ServeMux in front
 // of the JSON API): every other path belongs to the API.
 func Paths() []string {
-	return []string{"/login", "/login/resolve", "/signup", "/account", "/account/", "/reauth", "/static/"}
+	return []string{"/login", "/login/resolve", "/signup", "/account", "/account/", "/reauth", "/static/", "/gatehouse.js"}
 }
 
 // New builds the pages' handler.
@@ -77,6 +77,8 @@ func (p *pages) routes() {
 	p.handle("POST /reauth", p.authed(p.reauth))
 	p.mux.HandleFunc("GET /static/style.css", serveStyle)
 	p.allow["/static/style.css"] = append(p.allow["/static/style.css"], "GET", "HEAD")
+	p.mux.HandleFunc("GET /gatehouse.js", serveScript)
+	p.allow["/gatehouse.js"] = append(p.allow["/gatehouse.js"], "GET", "HEAD")
 	for path, methods := range p.allow {
 		p.mux.HandleFunc(path, p.methodNotAllowed(methods))
 	}

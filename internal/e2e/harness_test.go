@@ -17,7 +17,6 @@ import (
 	"github.com/gatehouse/gatehouse/app"
 	"github.com/gatehouse/gatehouse/config"
 	"github.com/gatehouse/gatehouse/internal/testenv"
-	"github.com/gatehouse/gatehouse/web/static"
 )
 
 // server is a real Gatehouse node on 127.0.0.1 with an injected clock, plus
@@ -71,10 +70,6 @@ func startServer(t *testing.T, mutate func(*config.Config)) *server {
 	s := &server{app: a, clock: clk}
 	gatehouse := a.Handler()
 	mux := http.NewServeMux()
-	mux.HandleFunc("/e2e/gatehouse.js", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
-		w.Write(static.GatehouseJS)
-	})
 	mux.HandleFunc("/e2e/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		io.WriteString(w, `<!doctype html><title>e2e</title><p id="ok">ok</p>`)

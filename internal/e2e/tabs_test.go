@@ -11,7 +11,7 @@ import (
 // loadClient imports gatehouse.js into the tab as window.gh.
 func loadClient(t *testing.T, tab context.Context) {
 	t.Helper()
-	testenv.Eval[bool](t, tab, `import("/e2e/gatehouse.js").then(m => {
+	testenv.Eval[bool](t, tab, `import("/gatehouse.js").then(m => {
 		window.gh = m.createClient();
 		window.loggedOut = 0;
 		window.gh.addEventListener("logged-out", () => window.loggedOut++);
