@@ -74,6 +74,8 @@ func TestAccountLogoutOthersWithReauthPrompt(t *testing.T) {
 	s.pageLogin(t, phone, "two-browsers")
 	s.clock.Add(11 * time.Minute) // past --reauth-max-age: the click needs a fresh login
 
+	// Each step waits for what only the page after it shows, so no click
+	// lands on a document that is being replaced.
 	testenv.Do(t, laptop,
 		chromedp.Click(chromedp.CSS(`form[action="/account/logout-others"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`form[action="/reauth"] #password`)),
@@ -84,9 +86,11 @@ func TestAccountLogoutOthersWithReauthPrompt(t *testing.T) {
 	testenv.Do(t, laptop,
 		chromedp.SendKeys(chromedp.ID("password"), password),
 		chromedp.Click(chromedp.CSS(`form[action="/reauth"] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.ID("devices-heading")),
+		chromedp.WaitVisible(chromedp.CSS(`p[data-notice="notice.reauth"]`)),
+	)
+	testenv.Do(t, laptop,
 		chromedp.Click(chromedp.CSS(`form[action="/account/logout-others"] button`)),
-		chromedp.WaitVisible(chromedp.ID("devices-heading")),
+		chromedp.WaitVisible(chromedp.CSS(`p[data-notice="notice.others"]`)),
 	)
 	testenv.Do(t, phone, chromedp.Navigate(s.url+"/account"), chromedp.WaitVisible(chromedp.ID("username")))
 	if !strings.Contains(location(t, phone), "/login") {
