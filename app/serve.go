@@ -29,6 +29,9 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 	if a.Config.AdminToken == "" {
 		a.Log.Warn("admin API disabled: GATEHOUSE_ADMIN_TOKEN is not set, /v1/admin and /v1/introspect answer 403")
 	}
+	if a.Config.InsecureCookies {
+		a.Log.Warn("--insecure-cookies: browser cookies are sent without Secure, over plain http; for development only (localhost needs no such flag)")
+	}
 	a.Log.Info("gatehouse listening", append([]any{"addr", "http://" + ln.Addr().String()}, a.Describe()...)...)
 	if ready != nil {
 		ready(ln.Addr().String())
