@@ -15,6 +15,16 @@ import (
 // GET /v1/csrf. The cookie and CSRF rules themselves live in package
 // browser, shared with the HTML pages.
 
+// loginDelivery parses a login-like body's delivery field and, for the
+// cookie deliveries, applies the login-CSRF rule.
+func (s *Server) loginDelivery(r *http.Request, v string) (authn.Delivery, error) {
+	d, err := delivery(v)
+	if err != nil {
+		return "", err
+	}
+	return d, s.loginCSRF(r, d)
+}
+
 // delivery parses the body's delivery field.
 func delivery(v string) (authn.Delivery, error) {
 	switch v {

@@ -33,11 +33,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in, false); err != nil {
 		return err
 	}
-	d, err := delivery(in.Delivery)
+	d, err := s.loginDelivery(r, in.Delivery)
 	if err != nil {
-		return err
-	}
-	if err := s.loginCSRF(r, d); err != nil {
 		return err
 	}
 	device := in.DeviceID

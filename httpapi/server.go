@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"runtime/debug"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -146,7 +145,7 @@ func (s *Server) wrap(route string, h handler) http.Handler {
 		start := time.Now()
 		id := newRequestID()
 		r = r.WithContext(context.WithValue(r.Context(), ctxRequestID{}, id))
-		sw := &statusWriter{ResponseWriter: w}
+		sw := metrics.NewStatusWriter(w)
 		sw.Header().Set("X-Request-Id", id)
 		if strings.HasPrefix(r.URL.Path, "/v1/") {
 			sw.Header().Set("Cache-Control", "no-store")
@@ -161,14 +160,12 @@ func (s *Server) wrap(route string, h handler) http.Handler {
 					panic(p)
 				}
 				s.log.Error("panic", "request_id", id, "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
-				if sw.status == 0 {
+				if !sw.Written() {
 					writeJSON(sw, 500, map[string]string{"error": "internal_error", "message": "internal error"})
 				}
 			}
-			if s.opt.Metrics != nil {
-				s.opt.Metrics.Requests.WithLabelValues(route, r.Method, strconv.Itoa(sw.code())).Observe(time.Since(start).Seconds())
-			}
-			s.log.Debug("request", "request_id", id, "method", r.Method, "path", r.URL.Path, "status", sw.code(), "duration", time.Since(start))
+			s.opt.Metrics.ObserveRequest(route, r.Method, sw, start)
+			s.log.Debug("request", "request_id", id, "method", r.Method, "path", r.URL.Path, "status", sw.Code(), "duration", time.Since(start))
 		}()
 		if err := h(sw, r); err != nil {
 			s.writeError(sw, r, err)
@@ -178,34 +175,6 @@ func (s *Server) wrap(route string, h handler) http.Handler {
 
 // ServeHTTP serves every route.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusWriter) code() int {
-	if w.status == 0 {
-		return http.StatusOK
-	}
-	return w.status
-}
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 type ctxRequestID struct{}
 

@@ -3,6 +3,7 @@ package web
 import (
 	"crypto/subtle"
 	"errors"
+	"github.com/gatehouse/gatehouse/metrics"
 	"io"
 	"mime"
 	"net/http"
@@ -42,7 +43,7 @@ func (p *pages) handle(pattern string, h handler) {
 		p.allow[path] = append(p.allow[path], http.MethodHead)
 	}
 	p.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		sw := &statusWriter{ResponseWriter: w}
+		sw := metrics.NewStatusWriter(w)
 		q := &req{w: sw, r: r, text: negotiate(r)}
 		defer p.observe(path, r, sw, time.Now())
 		defer func() {
