@@ -70,6 +70,9 @@ func imageBuild(d *dockerfile) (goBuild, error) {
 	var found []goBuild
 	for _, run := range st.runs {
 		words, err := shellWords(run, vars)
+		if err != nil && strings.Contains(run, "go build") {
+			return goBuild{}, fmt.Errorf("the build line: %v", err)
+		}
 		if err != nil || !slices.Contains(words, "go") {
 			continue
 		}
