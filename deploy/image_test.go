@@ -309,3 +309,64 @@ func TestImageBuildParserSeesDrift(t *testing.T) {
 		t.Errorf("parsed build %+v", b)
 	}
 }
+
+// TestDockerignoreKeepsBuildInputs: the test builds from the checkout, the
+// image from the context that .dockerignore leaves, so no pattern may drop
+// a file the build reads (go.mod, go.sum, Go and embedded files of
+// cmd/gatehouse's packages). Patterns are a plain path from the root or
+// **/ followed by a file-name glob; anything else fails here.
+func TestDockerignoreKeepsBuildInputs(t *testing.T) {
+	b, err := os.ReadFile("../.dockerignore")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var patterns []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			if strings.HasPrefix(l, "!") || (strings.ContainsAny(l, "*?[") && !strings.HasPrefix(l, "**/")) {
+				t.Fatalf(".dockerignore pattern %q: only PATH and **/GLOB are understood by this test", l)
+			}
+			patterns = append(patterns, l)
+		}
+	}
+	ignored := func(rel string) bool {
+		for _, p := range patterns {
+			if g, ok := strings.CutPrefix(p, "**/"); ok {
+				if m, _ := filepath.Match(g, filepath.Base(rel)); m {
+					return true
+				}
+			} else if rel == p || strings.HasPrefix(rel, p+"/") {
+				return true
+			}
+		}
+		return false
+	}
+	cmd := exec.Command("go", "list", "-deps", "-f", `{{if .Module}}{{if .Module.Main}}{{$d := .Dir}}{{range .GoFiles}}{{$d}}/{{.}}
+{{end}}{{range .EmbedFiles}}{{$d}}/{{.}}
+{{end}}{{end}}{{end}}`, "./cmd/gatehouse")
+	cmd.Dir = ".."
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := []string{"go.mod", "go.sum"}
+	for _, f := range strings.Fields(string(out)) {
+		rel, err := filepath.Rel(root, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, filepath.ToSlash(rel))
+	}
+	if len(files) < 10 {
+		t.Fatalf("go list found only %v", files)
+	}
+	for _, f := range files {
+		if ignored(f) {
+			t.Errorf(".dockerignore drops %s, which the build needs", f)
+		}
+	}
+}
