@@ -19,6 +19,9 @@ import (
 // is taken before commit, so id 8 could commit and be read past while id 7
 // is still open.
 //
+// The transaction also NOTIFYs RevocationChannel (notify.go), delivered at
+// its commit, so other nodes read the log within milliseconds.
+//
 // The cost is that revocation writers (logouts, reuse, evictions; not
 // logins or refreshes) are serialised for the tail of their transaction,
 // from the counter update to the commit: two statements.
@@ -52,7 +55,10 @@ func insertRevocations(ctx context.Context, tx pgx.Tx, rs []store.Revocation) ([
 	_, err = tx.Exec(ctx, `INSERT INTO revocations (`+revocationCols+`)
 		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[])`,
 		ids, sids, uids, nbs, untils, created)
-	return rs, err
+	if err != nil {
+		return nil, err
+	}
+	return rs, notifyRevocations(ctx, tx)
 }
 
 // revokeEnded writes the revocations of the deleted sessions, in order.
