@@ -54,6 +54,11 @@ func (s *Store) ListUsers(ctx context.Context, limit int) ([]store.User, error) 
 func (s *Store) SetRoles(ctx context.Context, id string, rs []string, now time.Time) (store.User, error) {
 	var u store.User
 	err := s.write(ctx, "set roles", func(tx pgx.Tx) error {
+		// The user's lock orders this against logins and ends, which lock
+		// the same session rows.
+		if err := s.lockUser(ctx, tx, id); err != nil {
+			return err
+		}
 		var err error
 		u, err = scanUser(tx.QueryRow(ctx, `UPDATE users SET roles = $1, updated_at = $2
 			WHERE id = $3 RETURNING `+userCols, roles(rs), micro(now), id))
@@ -66,8 +71,9 @@ func (s *Store) SetRoles(ctx context.Context, id string, rs []string, now time.T
 	return u, err
 }
 
-// SetPasswordHash implements store.Users: one conditional UPDATE, and a
-// read only to tell a changed credential from a missing user.
+// SetPasswordHash implements store.Users: the version is read under the
+// user row's lock, so a password change (which increments it) cannot land
+// between the check and the write.
 func (s *Store) SetPasswordHash(ctx context.Context, id, hash string, credVersion int64, now time.Time) error {
 	return s.write(ctx, "set password hash", func(tx pgx.Tx) error {
 		var ver int64
