@@ -123,7 +123,7 @@ func (s *Store) try(ctx context.Context, fn func(tx pgx.Tx) error) error {
 		return err
 	}
 	if err := fn(tx); err != nil {
-		tx.Rollback(context.WithoutCancel(ctx))
+		tx.Rollback(ctx) // on failure pgx closes the connection; the pool drops it
 		return err
 	}
 	return tx.Commit(ctx)
