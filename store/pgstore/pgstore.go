@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -41,13 +42,14 @@ const (
 
 // Open connects to the database at url (a postgres:// URL or a key=value
 // DSN), migrates its schema under an advisory lock and returns the store.
-// A connect_timeout is set if the URL has none.
+// A connect_timeout of 5 s is set if neither the URL nor PGCONNECT_TIMEOUT
+// gives one.
 func Open(ctx context.Context, url string, o Options) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: parse url: %w", err)
 	}
-	if !strings.Contains(url, "connect_timeout") {
+	if !strings.Contains(url, "connect_timeout") && os.Getenv("PGCONNECT_TIMEOUT") == "" {
 		cfg.ConnConfig.ConnectTimeout = defaultConnectTimeout
 	}
 	schema := o.Schema
@@ -136,7 +138,9 @@ func retryable(err error) bool {
 
 // lockUser takes the transaction's advisory lock on userID: operations on
 // several sessions of one user (create with its limit, end some or all,
-// password change) run one at a time per user.
+// password change, roles) run one at a time per user. The key includes the
+// schema, so deployments sharing a database do not wait on each other
+// (a hash collision only makes two users wait, never breaks anything).
 func (s *Store) lockUser(ctx context.Context, tx pgx.Tx, userID string) error {
 	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`,
 		s.schema+":user:"+userID)
