@@ -3,7 +3,6 @@ package app
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -23,7 +22,6 @@ import (
 	"github.com/gatehouse/gatehouse/password"
 	"github.com/gatehouse/gatehouse/revoke"
 	"github.com/gatehouse/gatehouse/store"
-	"github.com/gatehouse/gatehouse/store/sqlitestore"
 	"github.com/gatehouse/gatehouse/web"
 	"github.com/gatehouse/gatehouse/webhook"
 )
@@ -45,6 +43,10 @@ type App struct {
 	// before they reach Store.
 	Seal *seal.Box
 
+	// pushed receives (coalesced) when the store announces a revocation
+	// committed by any node (PostgreSQL LISTEN/NOTIFY, see pushwatch.go).
+	pushed chan struct{}
+
 	// syncEvery is the revocation sync's safety-net period (0: a second);
 	// tests lengthen it to show that a local revocation needs no tick.
 	syncEvery time.Duration
@@ -64,17 +66,15 @@ func Open(ctx context.Context, c config.Config, log *slog.Logger, now func() tim
 // delete one: their --access-ttl need not be the server's), read-only
 // commands with keys.Reader (write no key).
 func OpenAs(ctx context.Context, c config.Config, log *slog.Logger, now func() time.Time, role keys.Role) (*App, error) {
-	if c.RedisURL != "" || c.PostgresURL != "" {
-		return nil, errors.New("--redis-url and --postgres-url are not supported by this version yet; leave them empty to use the embedded SQLite store")
-	}
 	if now == nil {
 		now = time.Now
 	}
-	st, err := sqlitestore.Open(ctx, DBPath(c))
+	st, err := openStore(ctx, c)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", DBPath(c), err)
+		return nil, err
 	}
-	a := &App{Config: c, Log: log, Store: st, Now: now, Revoked: revoke.New(), Metrics: metrics.New()}
+	a := &App{Config: c, Log: log, Store: st, Now: now, Revoked: revoke.New(), Metrics: metrics.New(),
+		pushed: make(chan struct{}, 1)}
 	if err := a.assemble(ctx, role); err != nil {
 		st.Close()
 		return nil, err
@@ -89,16 +89,19 @@ func (a *App) assemble(ctx context.Context, role keys.Role) error {
 		return err
 	}
 	a.Seal = mk.box
+	if mk.created != "" && c.PostgresURL != "" {
+		a.Log.Warn("with --postgres-url every node must have the same master key: give each node this one (GATEHOUSE_MASTER_KEY or the file) before starting another", "path", mk.created)
+	}
 	a.Keys = keys.NewManager(a.Store, a.Seal, keys.Config{
 		Alg: c.SigningAlg, TokenLifetime: c.AccessTTL + c.Leeway, CacheLifetime: c.JWKSMaxAge,
 		RotateEvery: c.KeyRotation, Now: a.Now, Logger: a.Log, Role: role,
 	})
 	if err := a.Keys.Init(ctx); err != nil {
-		return mk.explain(DBPath(c), fmt.Errorf("signing keys: %w", err))
+		return mk.explain(StoreLocation(c), fmt.Errorf("signing keys: %w", err))
 	}
 	secret, err := keys.Secret(ctx, a.Store, a.Seal, "refresh-successor", 32)
 	if err != nil {
-		return mk.explain(DBPath(c), fmt.Errorf("server secret: %w", err))
+		return mk.explain(StoreLocation(c), fmt.Errorf("server secret: %w", err))
 	}
 	if err := a.Revoked.Sync(ctx, a.Store, a.Now()); err != nil {
 		return fmt.Errorf("load revocations: %w", err)
@@ -220,6 +223,7 @@ func (a *App) Background(ctx context.Context) {
 	if a.Webhook != nil {
 		go a.Webhook.Run(ctx)
 	}
+	a.watchPushes(ctx)
 	sweep := time.NewTicker(a.Config.SweepInterval)
 	defer sweep.Stop()
 	// Revocations written by another process on the same store (the CLI, a
@@ -235,6 +239,8 @@ func (a *App) Background(ctx context.Context) {
 		case <-sync.C:
 			a.syncRevocations(ctx)
 		case <-a.Revoked.Kicked():
+			a.readRevocationLog(ctx)
+		case <-a.pushed:
 			a.readRevocationLog(ctx)
 		case <-sweep.C:
 			a.sweep(ctx)
@@ -307,6 +313,9 @@ func (a *App) Describe() []any {
 	if k != nil {
 		kid = k.ID
 	}
-	return []any{"store", "sqlite", "db", DBPath(a.Config), "signing_alg", a.Config.SigningAlg, "kid", kid,
+	// What is stored where: users, keys, sessions, revocations, rate
+	// limits, challenges and the audit trail all go to the one store.
+	return []any{"store", StoreKind(a.Config), "db", StoreLocation(a.Config),
+		"stores", "users,keys,sessions,revocations,limits,challenges,audit", "signing_alg", a.Config.SigningAlg, "kid", kid,
 		"issuer", a.Config.IssuerOrDefault(), "cpus", runtime.NumCPU()}
 }

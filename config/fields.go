@@ -63,7 +63,7 @@ func (c *Config) fields() []field {
 		{name: "rate-ip-per-minute", group: "Rate limits", help: "refill of the per-IP bucket", val: (*floatVal)(&c.RateIPPerMinute)},
 		{name: "trusted-proxies", group: "Rate limits", help: "IPs/CIDRs whose X-Forwarded-For is believed for the client IP (comma-separated)", val: (*listVal)(&c.TrustedProxies), list: true},
 		{name: "redis-url", group: "Scale-out", help: "Redis (or redis-cluster://h1:p1,h2:p2) for session state (not yet supported)", val: (*strVal)(&c.RedisURL)},
-		{name: "postgres-url", group: "Scale-out", help: "PostgreSQL for users (not yet supported)", val: (*strVal)(&c.PostgresURL)},
+		{name: "postgres-url", group: "Scale-out", help: "PostgreSQL for everything (users, keys, sessions, revocations, limits, audit): any number of nodes share it; search_path=<schema> in the URL picks the schema", val: (*strVal)(&c.PostgresURL)},
 		{name: "allowed-origins", group: "Browser", help: "extra origins allowed for cookie mode and CORS (comma-separated)", val: (*listVal)(&c.AllowedOrigins), list: true},
 		{name: "cookie-domain", group: "Browser", help: "Domain of the jwt-cookie mode's access cookie", val: (*strVal)(&c.CookieDomain)},
 		{name: "ui", group: "Browser", help: "serve the HTML pages (/login, /signup, /account, /reauth) and /gatehouse.js", val: (*boolVal)(&c.UI), bool: true},

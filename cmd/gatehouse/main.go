@@ -27,7 +27,7 @@ var version = "dev"
 const usage = `gatehouse — sessions and JWTs at once: an authentication server.
 
 Usage:
-  gatehouse serve [flags]                 run the server (embedded SQLite in --data-dir)
+  gatehouse serve [flags]                 run the server (SQLite in --data-dir, or --postgres-url)
   gatehouse user add NAME [--roles a,b]   create a user; the password is read from stdin
   gatehouse user list                     list users
   gatehouse user roles NAME [ROLE,...]    set a user's roles (none: clear them)
