@@ -149,6 +149,11 @@ func Policy(c config.Config) authn.Policy {
 	}
 }
 
+func verifyRules(c config.Config) map[string][]string {
+	m, _ := c.VerifyRules() // validated already
+	return m
+}
+
 func roleLimits(c config.Config) map[string]int {
 	m, _ := c.RoleLimits() // validated already
 	return m
@@ -209,6 +214,7 @@ func (a *App) API() *httpapi.Server {
 		JWKSMaxAge: a.Config.JWKSMaxAge, TrustedProxies: a.Config.TrustedProxies,
 		Log: a.Log, Metrics: a.Metrics, Store: a.Store,
 		AllowedOrigins: a.Config.AllowedOrigins, CookieDomain: a.Config.CookieDomain, InsecureCookies: a.Config.InsecureCookies,
+		VerifyRules: verifyRules(a.Config),
 	})
 }
 
