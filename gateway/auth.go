@@ -1,0 +1,74 @@
+package gateway
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/authn"
+	"github.com/gatehouse/gatehouse/browser"
+	"github.com/gatehouse/gatehouse/credential"
+)
+
+// authenticate resolves the request's credential by the API's rules: a
+// bearer token, when present, is the only one looked at; else the session
+// cookie, then the jwt-cookie mode's access cookie. Each has one accepted
+// spelling (package credential).
+func (g *Gateway) authenticate(r *http.Request) (*authn.Principal, error) {
+	tok, present, err := credential.Bearer(r.Header)
+	switch {
+	case err != nil:
+		return nil, err
+	case present:
+		return g.svc.Authenticate(tok)
+	}
+	secret, present, err := credential.Cookie(r.Header, g.sessionCookie)
+	switch {
+	case err != nil:
+		return nil, err
+	case present:
+		return g.svc.AuthenticateCookie(r.Context(), secret)
+	}
+	at, present, err := credential.Cookie(r.Header, browser.AccessCookie)
+	switch {
+	case err != nil:
+		return nil, err
+	case present:
+		return g.svc.AuthenticateJWTCookie(at)
+	}
+	return nil, ErrNoCredential
+}
+
+// csrf applies the API's CSRF rules to a cookie-authenticated request.
+func (g *Gateway) csrf(r *http.Request, p *authn.Principal) error {
+	if p.Via == authn.ViaBearer || !browser.Unsafe(r.Method) {
+		return nil
+	}
+	if err := g.origins.SameSite(r, g.self(r)); err != nil {
+		return err
+	}
+	return browser.CheckToken(r, p.CSRF)
+}
+
+// wantsLogin reports whether a failed authentication should become a
+// redirect to the login page: a GET or HEAD that accepts text/html, on a
+// route that allows it.
+func wantsLogin(r *http.Request, rt *route) bool {
+	if !rt.redirect || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
+		return false
+	}
+	for _, v := range r.Header.Values("Accept") {
+		for _, part := range strings.Split(v, ",") {
+			mt, _, _ := strings.Cut(part, ";")
+			if strings.EqualFold(strings.TrimSpace(mt), "text/html") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// loginURL is /login?return_to=<the original path and query>.
+func loginURL(r *http.Request) string {
+	return "/login?return_to=" + url.QueryEscape(r.URL.RequestURI())
+}
