@@ -39,9 +39,18 @@ func (g *Gateway) authenticate(r *http.Request) (*authn.Principal, error) {
 	return nil, ErrNoCredential
 }
 
-// csrf applies the API's CSRF rules to a cookie-authenticated request.
+// csrf applies the API's CSRF rules to a cookie-authenticated request. A
+// WebSocket handshake is a GET, but it opens a two-way channel with the
+// user's cookie that the same-origin policy does not guard (cross-site
+// WebSocket hijacking): its Origin must pass like an unsafe method's.
 func (g *Gateway) csrf(r *http.Request, p *authn.Principal) error {
-	if p.Via == authn.ViaBearer || !browser.Unsafe(r.Method) {
+	if p.Via == authn.ViaBearer {
+		return nil
+	}
+	if r.Header.Get("Upgrade") != "" {
+		return g.origins.SameSite(r, g.self(r))
+	}
+	if !browser.Unsafe(r.Method) {
 		return nil
 	}
 	if err := g.origins.SameSite(r, g.self(r)); err != nil {

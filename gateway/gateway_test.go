@@ -132,4 +132,34 @@ func TestGatewayCSRF(t *testing.T) {
 	if up.last(t).Header.Get("X-Csrf-Token") != "" {
 		t.Fatal("the CSRF token reached the upstream")
 	}
+	// A cookie WebSocket handshake from another site (cross-site WebSocket
+	// hijacking) is refused, though it is a GET.
+	ws := []string{"Cookie", cookie, "Upgrade", "websocket", "Connection", "Upgrade"}
+	expect(t, e.do("GET", "/app/ws", nil, append(ws, "Origin", "https://evil.test")...), 403, "csrf_failed")
+	expect(t, e.do("GET", "/app/ws", nil, append(ws, "Sec-Fetch-Site", "cross-site")...), 403, "csrf_failed")
+}
+
+// TestGatewayJWTCookie: the jwt-cookie mode's access cookie is a
+// credential too, and never reaches the upstream.
+func TestGatewayJWTCookie(t *testing.T) {
+	t.Parallel()
+	up := newUpstream(t)
+	e := start(t, []config.Route{route("/app/", up.URL+"/")}, nil)
+	uid, _ := e.user("kim")
+	r := e.do("POST", "/v1/login", map[string]string{"username": "kim", "password": "correct horse battery", "delivery": "jwt-cookie"})
+	expect(t, r, 200, "")
+	var at string
+	for _, c := range (&http.Response{Header: r.header}).Cookies() {
+		if c.Name == "gatehouse_at" {
+			at = c.Value
+		}
+	}
+	csrf := r.json(t)["csrf_token"].(string)
+	expect(t, e.do("GET", "/app/x", nil, "Cookie", "gatehouse_at="+at), 200, "")
+	h := up.last(t).Header
+	if h.Get("X-Auth-User-Id") != uid || strings.Contains(h.Get("Cookie"), "gatehouse") || h.Get("Authorization") == "Bearer "+at {
+		t.Fatalf("upstream saw %v", h)
+	}
+	expect(t, e.do("PUT", "/app/x", nil, "Cookie", "gatehouse_at="+at), 403, "csrf_failed")
+	expect(t, e.do("PUT", "/app/x", nil, "Cookie", "gatehouse_at="+at, "X-CSRF-Token", csrf), 200, "")
 }
