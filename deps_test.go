@@ -26,6 +26,7 @@ func TestLayering(t *testing.T) {
 		// The gateway shares credentials with the API through authn and
 		// credential, never through the API's handlers.
 		"gateway": {"github.com/gatehouse/gatehouse/httpapi", "github.com/gatehouse/gatehouse/web", "github.com/gatehouse/gatehouse/store/sqlitestore"},
+		"reqauth": {"github.com/gatehouse/gatehouse/httpapi", "github.com/gatehouse/gatehouse/web", "github.com/gatehouse/gatehouse/gateway"},
 		"metrics": {"github.com/gatehouse/gatehouse/"},
 		// credential is shared by the server, the gateway and the verifier
 		// library: it may speak HTTP but must not know the server.

@@ -7,36 +7,12 @@ import (
 
 	"github.com/gatehouse/gatehouse/authn"
 	"github.com/gatehouse/gatehouse/browser"
-	"github.com/gatehouse/gatehouse/credential"
+	"github.com/gatehouse/gatehouse/reqauth"
 )
 
-// authenticate resolves the request's credential by the API's rules: a
-// bearer token, when present, is the only one looked at; else the session
-// cookie, then the jwt-cookie mode's access cookie. Each has one accepted
-// spelling (package credential).
+// authenticate resolves the request's credential by the API's rules.
 func (g *Gateway) authenticate(r *http.Request) (*authn.Principal, error) {
-	tok, present, err := credential.Bearer(r.Header)
-	switch {
-	case err != nil:
-		return nil, err
-	case present:
-		return g.svc.Authenticate(tok)
-	}
-	secret, present, err := credential.Cookie(r.Header, g.sessionCookie)
-	switch {
-	case err != nil:
-		return nil, err
-	case present:
-		return g.svc.AuthenticateCookie(r.Context(), secret)
-	}
-	at, present, err := credential.Cookie(r.Header, browser.AccessCookie)
-	switch {
-	case err != nil:
-		return nil, err
-	case present:
-		return g.svc.AuthenticateJWTCookie(at)
-	}
-	return nil, ErrNoCredential
+	return reqauth.Authenticate(g.svc, r, g.sessionCookie)
 }
 
 // csrf applies the API's CSRF rules to a cookie-authenticated request. A

@@ -8,6 +8,7 @@ import (
 	"github.com/gatehouse/gatehouse/authn"
 	"github.com/gatehouse/gatehouse/browser"
 	"github.com/gatehouse/gatehouse/credential"
+	"github.com/gatehouse/gatehouse/reqauth"
 	"github.com/gatehouse/gatehouse/token"
 )
 
@@ -15,7 +16,7 @@ import (
 // with the API.
 var (
 	// ErrNoCredential: no bearer token and no Gatehouse cookie.
-	ErrNoCredential = errors.New("gateway: no credential")
+	ErrNoCredential = reqauth.ErrNoCredential
 	// ErrForbidden: the user has none of the route's roles.
 	ErrForbidden = errors.New("gateway: the route needs another role")
 	// ErrBadPath: a path with "." or ".." segments.
