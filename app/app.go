@@ -154,7 +154,7 @@ func (a *App) openGateway() error {
 	a.Gateway, err = gateway.New(gateway.Options{
 		Routes: routes, Service: a.Service,
 		Cookies:        browser.Cookies{Insecure: c.InsecureCookies, Domain: c.CookieDomain},
-		AllowedOrigins: c.AllowedOrigins, Reserved: ownPaths(), Log: a.Log,
+		AllowedOrigins: c.AllowedOrigins, Reserved: ownPaths(), Log: a.Log, Metrics: a.Metrics,
 	})
 	return err
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/gatehouse/gatehouse/authn"
 	"github.com/gatehouse/gatehouse/browser"
 	"github.com/gatehouse/gatehouse/config"
+	"github.com/gatehouse/gatehouse/metrics"
 )
 
 // Options configure a Gateway.
@@ -30,6 +31,9 @@ type Options struct {
 	// capture one of them is refused.
 	Reserved []string
 	Log      *slog.Logger
+	// Metrics, when set, gets each answer in the request histogram under
+	// the route "gateway <prefix>".
+	Metrics *metrics.Metrics
 }
 
 // Gateway serves the routes and hands every other request to the next
@@ -41,13 +45,14 @@ type Gateway struct {
 	origins       *browser.Origins
 	self          func(*http.Request) string
 	log           *slog.Logger
+	metrics       *metrics.Metrics
 }
 
 // New builds the gateway's routes.
 func New(o Options) (*Gateway, error) {
 	g := &Gateway{
 		svc: o.Service, sessionCookie: o.Cookies.SessionName(),
-		origins: browser.NewOrigins(o.AllowedOrigins), self: o.Self, log: o.Log,
+		origins: browser.NewOrigins(o.AllowedOrigins), self: o.Self, log: o.Log, metrics: o.Metrics,
 	}
 	if g.log == nil {
 		g.log = slog.Default()
@@ -79,7 +84,11 @@ func (g *Gateway) Wrap(next http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if rt := g.routes.match(r.URL.Path); rt != nil {
-			g.serve(w, r, rt)
+			start := time.Now()
+			sw := metrics.NewStatusWriter(w)
+			g.serve(sw, r, rt)
+			g.metrics.ObserveRequest("gateway "+rt.prefix, r.Method, sw, start)
+			g.log.Debug("gateway request", "method", r.Method, "path", r.URL.Path, "route", rt.prefix, "status", sw.Code(), "duration", time.Since(start))
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -163,3 +163,20 @@ func TestGatewayJWTCookie(t *testing.T) {
 	expect(t, e.do("PUT", "/app/x", nil, "Cookie", "gatehouse_at="+at), 403, "csrf_failed")
 	expect(t, e.do("PUT", "/app/x", nil, "Cookie", "gatehouse_at="+at, "X-CSRF-Token", csrf), 200, "")
 }
+
+// TestGatewayMetrics: gateway answers are in the request histogram under
+// their route.
+func TestGatewayMetrics(t *testing.T) {
+	t.Parallel()
+	up := newUpstream(t)
+	e := start(t, []config.Route{route("/app/", up.URL+"/")}, nil)
+	_, tok := e.user("lea")
+	expect(t, e.do("GET", "/app/x", nil, bearer(tok)...), 200, "")
+	expect(t, e.do("GET", "/app/x", nil), 401, "invalid_token")
+	m := string(e.do("GET", "/metrics", nil).body)
+	for _, want := range []string{`code="200",method="GET",route="gateway /app/"`, `code="401",method="GET",route="gateway /app/"`} {
+		if !strings.Contains(m, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
