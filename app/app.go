@@ -214,7 +214,7 @@ func (a *App) countSessions(ctx context.Context) {
 // (web.Paths); every other path is the API's.
 func (a *App) Handler() http.Handler {
 	api := a.API()
-	a.Gateway.SetSelf(api.Self)
+	a.Gateway.SetRequestInfo(api.Self, func(r *http.Request) string { return api.Client(r).IP })
 	if !a.Config.UI {
 		return a.Gateway.Wrap(api)
 	}

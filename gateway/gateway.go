@@ -46,6 +46,7 @@ type Gateway struct {
 	self          func(*http.Request) string
 	log           *slog.Logger
 	metrics       *metrics.Metrics
+	clientIP      func(*http.Request) string
 }
 
 // New builds the gateway's routes.
@@ -157,6 +158,13 @@ func (g *Gateway) proxy(rt *route) http.Handler {
 			out.Host = "" // the target's host, as nginx's proxy_pass does
 			stripClient(out.Header, g.sessionCookie)
 			pr.SetXForwarded()
+			// Behind --trusted-proxies the peer is the proxy: the upstream
+			// gets the client's address as the API sees it, one value.
+			if g.clientIP != nil {
+				if ip := g.clientIP(pr.In); ip != "" {
+					out.Header.Set("X-Forwarded-For", ip)
+				}
+			}
 			if strings.HasPrefix(g.self(pr.In), "https://") {
 				out.Header.Set("X-Forwarded-Proto", "https")
 			}
@@ -186,6 +194,10 @@ func (g *Gateway) proxy(rt *route) http.Handler {
 	}
 }
 
-// SetSelf sets how the request's own origin is decided (the API's Self:
-// https behind a trusted proxy). Call it before serving.
-func (g *Gateway) SetSelf(self func(*http.Request) string) { g.self = self }
+// SetRequestInfo sets how the request's own origin (https behind a
+// trusted proxy) and the client's address (walked back through
+// --trusted-proxies) are decided: the API's Self and Client, so both agree.
+// Call it before serving.
+func (g *Gateway) SetRequestInfo(self func(*http.Request) string, clientIP func(*http.Request) string) {
+	g.self, g.clientIP = self, clientIP
+}

@@ -180,3 +180,21 @@ func TestGatewayMetrics(t *testing.T) {
 		}
 	}
 }
+
+// TestGatewayBehindTrustedProxy: behind --trusted-proxies the upstream
+// gets the client's address and scheme as the API sees them.
+func TestGatewayBehindTrustedProxy(t *testing.T) {
+	t.Parallel()
+	up := newUpstream(t)
+	e := startConfig(t, func(c *config.Config) { c.TrustedProxies = []string{"127.0.0.1"} },
+		[]config.Route{route("/app/", up.URL+"/")}, nil)
+	_, tok := e.user("max")
+	expect(t, e.do("GET", "/app/x", nil, append(bearer(tok), "X-Forwarded-For", "203.0.113.9", "X-Forwarded-Proto", "https")...), 200, "")
+	h := up.last(t).Header
+	if got := h.Values("X-Forwarded-For"); len(got) != 1 || got[0] != "203.0.113.9" {
+		t.Fatalf("X-Forwarded-For %v", got)
+	}
+	if h.Get("X-Forwarded-Proto") != "https" {
+		t.Fatalf("X-Forwarded-Proto %q", h.Get("X-Forwarded-Proto"))
+	}
+}

@@ -67,10 +67,19 @@ type env struct {
 // start runs a real node (SQLite in a temp dir) with the given routes.
 func start(t *testing.T, routes []config.Route, mutate func(*http.Server)) *env {
 	t.Helper()
+	return startConfig(t, nil, routes, mutate)
+}
+
+// startConfig is start with more settings.
+func startConfig(t *testing.T, conf func(*config.Config), routes []config.Route, mutate func(*http.Server)) *env {
+	t.Helper()
 	c := testenv.Config(t)
 	c.AdminToken = adminToken
 	c.Issuer = "http://gatehouse.test"
 	c.Routes = routes
+	if conf != nil {
+		conf(&c)
+	}
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
 	}
