@@ -27,7 +27,7 @@ type upstream struct {
 	seen []*http.Request
 }
 
-func newUpstream(t *testing.T) *upstream {
+func newUpstream(t testing.TB) *upstream {
 	u := &upstream{}
 	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u.mu.Lock()
@@ -40,7 +40,7 @@ func newUpstream(t *testing.T) *upstream {
 	return u
 }
 
-func (u *upstream) last(t *testing.T) *http.Request {
+func (u *upstream) last(t testing.TB) *http.Request {
 	t.Helper()
 	u.mu.Lock()
 	defer u.mu.Unlock()
@@ -57,7 +57,7 @@ func (u *upstream) count() int {
 }
 
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	url   string
 	app   *app.App
 	clock *testenv.Clock
@@ -65,13 +65,13 @@ type env struct {
 }
 
 // start runs a real node (SQLite in a temp dir) with the given routes.
-func start(t *testing.T, routes []config.Route, mutate func(*http.Server)) *env {
+func start(t testing.TB, routes []config.Route, mutate func(*http.Server)) *env {
 	t.Helper()
 	return startConfig(t, nil, routes, mutate)
 }
 
 // startConfig is start with more settings.
-func startConfig(t *testing.T, conf func(*config.Config), routes []config.Route, mutate func(*http.Server)) *env {
+func startConfig(t testing.TB, conf func(*config.Config), routes []config.Route, mutate func(*http.Server)) *env {
 	t.Helper()
 	c := testenv.Config(t)
 	c.AdminToken = adminToken
@@ -103,7 +103,7 @@ type resp struct {
 	body   []byte
 }
 
-func (r resp) json(t *testing.T) map[string]any {
+func (r resp) json(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(r.body, &m); err != nil {
@@ -112,7 +112,7 @@ func (r resp) json(t *testing.T) map[string]any {
 	return m
 }
 
-func expect(t *testing.T, r resp, status int, code string) {
+func expect(t testing.TB, r resp, status int, code string) {
 	t.Helper()
 	if r.status != status {
 		t.Fatalf("status %d, want %d; body %s", r.status, status, r.body)
