@@ -151,6 +151,12 @@ func (a *App) openGateway() error {
 		return fmt.Errorf("gateway: %w", err)
 	}
 	c := a.Config
+	if !c.UI { // no /login to send browsers to
+		no := false
+		for i := range routes {
+			routes[i].RedirectHTML = &no
+		}
+	}
 	a.Gateway, err = gateway.New(gateway.Options{
 		Routes: routes, Service: a.Service,
 		Cookies:        browser.Cookies{Insecure: c.InsecureCookies, Domain: c.CookieDomain},

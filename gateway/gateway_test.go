@@ -198,3 +198,12 @@ func TestGatewayBehindTrustedProxy(t *testing.T) {
 		t.Fatalf("X-Forwarded-Proto %q", h.Get("X-Forwarded-Proto"))
 	}
 }
+
+// TestGatewayWithoutUI: with --ui=false there is no login page to send
+// browsers to: 401 for them too.
+func TestGatewayWithoutUI(t *testing.T) {
+	t.Parallel()
+	up := newUpstream(t)
+	e := startConfig(t, func(c *config.Config) { c.UI = false }, []config.Route{route("/app/", up.URL+"/")}, nil)
+	expect(t, e.do("GET", "/app/x", nil, "Accept", "text/html"), 401, "invalid_token")
+}
