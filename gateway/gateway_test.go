@@ -1,11 +1,16 @@
 package gateway_test
 
 import (
+	"context"
+	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/gatehouse/gatehouse/app"
 	"github.com/gatehouse/gatehouse/config"
+	"github.com/gatehouse/gatehouse/internal/testenv"
 )
 
 // TestGatewayForwards: a bearer request under a prefix reaches the upstream
@@ -68,6 +73,23 @@ func TestGatewayForwards(t *testing.T) {
 	expect(t, e.do("GET", "/apix", nil, bearer(tok)...), 404, "not_found")
 	// Dot segments never reach an upstream.
 	expect(t, e.do("GET", "/keep/../secret", nil, bearer(tok)...), 400, "invalid_request")
+	expect(t, e.do("GET", "/keep/%2e%2e/secret", nil, bearer(tok)...), 400, "invalid_request")
+	expect(t, e.do("GET", "/api/./x", nil, bearer(tok)...), 400, "invalid_request")
+}
+
+// TestGatewayOwnPathsReserved: a route may not capture Gatehouse's own
+// paths; the node refuses to start.
+func TestGatewayOwnPathsReserved(t *testing.T) {
+	t.Parallel()
+	for _, prefix := range []string{"/", "/v1/", "/v1/me/x", "/log", "/.well-known/x", "/static/"} {
+		c := testenv.Config(t)
+		c.Routes = []config.Route{route(prefix, "http://127.0.0.1:9/")}
+		a, err := app.Open(context.Background(), c, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+		if err == nil {
+			a.Close()
+			t.Errorf("route %q accepted", prefix)
+		}
+	}
 }
 
 // TestGatewayNoCredential: 401 JSON, or a 302 to the login page for a
