@@ -15,6 +15,7 @@ import (
 	"github.com/gatehouse/gatehouse/authn"
 	"github.com/gatehouse/gatehouse/browser"
 	"github.com/gatehouse/gatehouse/config"
+	"github.com/gatehouse/gatehouse/gateway"
 	"github.com/gatehouse/gatehouse/httpapi"
 	"github.com/gatehouse/gatehouse/keys"
 	"github.com/gatehouse/gatehouse/keys/seal"
@@ -38,6 +39,8 @@ type App struct {
 	Hasher  *password.Hasher
 	Audit   *audit.Recorder
 	Webhook *webhook.Sender // nil without --webhook
+	// Gateway serves the --proxy / YAML routes in front of everything else.
+	Gateway *gateway.Gateway
 	Now     func() time.Time
 	// Seal holds the master key: it seals signing keys and server secrets
 	// before they reach Store.
@@ -131,9 +134,38 @@ func (a *App) assemble(ctx context.Context, role keys.Role) error {
 	if err != nil {
 		return err
 	}
+	if err := a.openGateway(); err != nil {
+		return err
+	}
 	a.gauges()
 	a.countSessions(ctx)
 	return nil
+}
+
+// ownPaths are Gatehouse's own path prefixes, which no gateway route may
+// capture.
+func ownPaths() []string {
+	return append([]string{"/v1/", "/.well-known/", "/healthz", "/readyz", "/metrics"}, web.Paths()...)
+}
+
+func (a *App) openGateway() error {
+	routes, err := a.Config.GatewayRoutes()
+	if err != nil {
+		return fmt.Errorf("gateway: %w", err)
+	}
+	c := a.Config
+	if !c.UI { // no /login to send browsers to
+		no := false
+		for i := range routes {
+			routes[i].RedirectHTML = &no
+		}
+	}
+	a.Gateway, err = gateway.New(gateway.Options{
+		Routes: routes, Service: a.Service,
+		Cookies:        browser.Cookies{Insecure: c.InsecureCookies, Domain: c.CookieDomain},
+		AllowedOrigins: c.AllowedOrigins, Reserved: ownPaths(), Log: a.Log, Metrics: a.Metrics,
+	})
+	return err
 }
 
 // Policy translates the config into the use cases' policy.
@@ -150,6 +182,11 @@ func Policy(c config.Config) authn.Policy {
 			IPBurst: c.RateIPBurst, IPPerMinute: c.RateIPPerMinute,
 		},
 	}
+}
+
+func verifyRules(c config.Config) map[string][]string {
+	m, _ := c.VerifyRules() // validated already
+	return m
 }
 
 func roleLimits(c config.Config) map[string]int {
@@ -181,13 +218,14 @@ func (a *App) countSessions(ctx context.Context) {
 	a.Metrics.Sessions.Set(float64(n))
 }
 
-// Handler is the node's HTTP handler: the JSON API, and with --ui the HTML
-// pages in front of it on their own paths (web.Paths); every other path is
-// the API's.
+// Handler is the node's HTTP handler: the gateway's routes first, then the
+// JSON API, and with --ui the HTML pages in front of it on their own paths
+// (web.Paths); every other path is the API's.
 func (a *App) Handler() http.Handler {
 	api := a.API()
+	a.Gateway.SetRequestInfo(api.Self, func(r *http.Request) string { return api.Client(r).IP })
 	if !a.Config.UI {
-		return api
+		return a.Gateway.Wrap(api)
 	}
 	pages := web.New(a.Service, web.Options{
 		Cookies:        browser.Cookies{Insecure: a.Config.InsecureCookies, Domain: a.Config.CookieDomain},
@@ -202,7 +240,7 @@ func (a *App) Handler() http.Handler {
 	for _, p := range web.Paths() {
 		mux.Handle(p, pages)
 	}
-	return mux
+	return a.Gateway.Wrap(mux)
 }
 
 // API is the JSON API alone.
@@ -212,6 +250,7 @@ func (a *App) API() *httpapi.Server {
 		JWKSMaxAge: a.Config.JWKSMaxAge, TrustedProxies: a.Config.TrustedProxies,
 		Log: a.Log, Metrics: a.Metrics, Store: a.Store,
 		AllowedOrigins: a.Config.AllowedOrigins, CookieDomain: a.Config.CookieDomain, InsecureCookies: a.Config.InsecureCookies,
+		VerifyRules: verifyRules(a.Config),
 	})
 }
 

@@ -175,10 +175,12 @@ func (s *Service) authenticateCookie(ctx context.Context, secret string) (*Princ
 	}
 	if s.Revoked.Revoked(sess.ID, sess.UserID, sess.CreatedAt) {
 		s.cookies.drop(h)
+		s.sessionTokens.drop(sess.ID)
 		return nil, token.ErrRevoked
 	}
 	if !sess.Live(now, s.Policy.IdleTimeout) {
 		s.cookies.drop(h)
+		s.sessionTokens.drop(sess.ID)
 		return nil, ErrSessionExpired
 	}
 	slid := false

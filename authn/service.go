@@ -72,6 +72,8 @@ type Service struct {
 	// token, which it needs to refresh.
 	lateVerify *token.Verifier
 	cookies    *cookieCache
+	// sessionTokens are the gateway's minted access tokens (MintForSession).
+	sessionTokens *sessionTokens
 }
 
 // New builds a Service. The refresh secret is loaded (or created) by the
@@ -94,6 +96,7 @@ func New(d Deps) (*Service, error) {
 		Now: d.Now, Revoked: d.Revoked.Revoked, CacheSize: -1,
 	})
 	s.cookies = &cookieCache{m: map[[32]byte]cachedSession{}}
+	s.sessionTokens = &sessionTokens{m: map[string]sessionToken{}}
 	s.verify = token.NewVerifier(d.Keys, token.Options{
 		Issuer:   d.Policy.Issuer,
 		Audience: d.Policy.Audience,

@@ -40,6 +40,10 @@ type Config struct {
 	AllowedOrigins []string
 	CookieDomain   string
 	Proxy          []string
+	// Routes are gateway routes with options, from the YAML file's
+	// `routes:` list (see Route); --proxy adds routes with the defaults.
+	Routes         []Route
+	VerifyRule     []string // PATH_PREFIX=role,…
 	FeedToken      string
 	AdminToken     string
 	TrustedProxies []string
@@ -258,12 +262,11 @@ func (c *Config) validateLists(bad func(string, string, ...any)) {
 			bad("allowed-origins", "%q is not an origin like https://app.example.com", o)
 		}
 	}
-	for _, p := range c.Proxy {
-		prefix, target, ok := strings.Cut(p, "=")
-		u, err := url.Parse(target)
-		if !ok || !strings.HasPrefix(prefix, "/") || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			bad("proxy", "%q is not PREFIX=URL like /api/=http://127.0.0.1:9000/", p)
-		}
+	if _, err := c.GatewayRoutes(); err != nil {
+		bad("proxy", "%v", err)
+	}
+	if _, err := c.VerifyRules(); err != nil {
+		bad("verify-rule", "%v", err)
 	}
 	for _, cidr := range c.TrustedProxies {
 		if _, _, err := net.ParseCIDR(cidr); err != nil && net.ParseIP(cidr) == nil {

@@ -69,6 +69,7 @@ func (c *Config) fields() []field {
 		{name: "ui", group: "Browser", help: "serve the HTML pages (/login, /signup, /account, /reauth) and /gatehouse.js", val: (*boolVal)(&c.UI), bool: true},
 		{name: "insecure-cookies", group: "Browser", help: "drop Secure from cookies on plain-http hosts other than localhost (development only)", val: (*boolVal)(&c.InsecureCookies), bool: true},
 		{name: "proxy", group: "Gateway", help: "PREFIX=URL gateway route, repeatable", val: (*listVal)(&c.Proxy), list: true},
+		{name: "verify-rule", group: "Gateway", help: "PATH_PREFIX=role,… roles GET /v1/verify requires for the forwarded URI (longest prefix wins), repeatable", val: (*repVal)(&c.VerifyRule), list: true},
 		{name: "feed-token", group: "Gateway", help: "bearer token for GET /v1/revocations besides the admin token", val: (*strVal)(&c.FeedToken)},
 		{name: "audit-retention", group: "Audit", help: "how long session events are kept", val: (*durVal)(&c.AuditRetention)},
 		{name: "webhook", group: "Audit", help: "URL that receives session events as signed JSON POSTs", val: (*strVal)(&c.Webhook)},
@@ -155,6 +156,20 @@ func (v *listVal) Set(s string) error {
 }
 func (v *listVal) String() string { return strings.Join(*v, ",") }
 func (v *listVal) reset()         { *v = nil }
+
+// repVal is repeatable but not comma-separated: one value may hold commas
+// (--verify-rule /admin/=admin,ops). Each source replaces the previous
+// source's list as a whole, like listVal.
+type repVal []string
+
+func (v *repVal) Set(s string) error {
+	if s = strings.TrimSpace(s); s != "" {
+		*v = append(*v, s)
+	}
+	return nil
+}
+func (v *repVal) String() string { return strings.Join(*v, " ") }
+func (v *repVal) reset()         { *v = nil }
 
 // Names lists every setting's name, in help order.
 func Names() []string {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -51,14 +52,16 @@ func Load(cmd string, args []string, env []string, usage io.Writer, extra func(*
 		configPath = envMap["GATEHOUSE_CONFIG"]
 	}
 	var fileSettings []setting
+	var fileRoutes []Route
 	var errs []error
 	if configPath != "" {
 		var err error
-		if fileSettings, err = readYAML(configPath); err != nil {
+		if fileSettings, fileRoutes, err = readYAML(configPath); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	c := Defaults()
+	c.Routes = fileRoutes
 	byName := map[string]field{}
 	for _, f := range c.fields() {
 		byName[f.name] = f
@@ -90,7 +93,7 @@ func apply(byName map[string]field, source string, items []setting) []error {
 			errs = append(errs, fmt.Errorf("%s: unknown setting %q", source, s.name))
 			continue
 		}
-		if l, ok := f.val.(*listVal); ok && !reset[s.name] {
+		if l, ok := f.val.(interface{ reset() }); ok && !reset[s.name] {
 			l.reset()
 			reset[s.name] = true
 		}
@@ -156,16 +159,46 @@ func envSettings(fields []field, env map[string]string) []setting {
 	return out
 }
 
-// readYAML reads a flat mapping of flag names to scalars or lists of scalars.
-func readYAML(path string) ([]setting, error) {
+// readYAML reads a flat mapping of flag names to scalars or lists of
+// scalars, and the gateway's `routes:` list of mappings (see Route).
+func readYAML(path string) ([]setting, []Route, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("--config: %v", err)
+		return nil, nil, fmt.Errorf("--config: %v", err)
 	}
 	var m map[string]any
 	if err := yaml.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("--config %s: not a YAML mapping: %v", path, err)
+		return nil, nil, fmt.Errorf("--config %s: not a YAML mapping: %v", path, err)
 	}
+	routes, err := readRoutes(m["routes"])
+	if err != nil {
+		return nil, nil, fmt.Errorf("--config %s: routes: %v", path, err)
+	}
+	delete(m, "routes")
+	settings, err := flatSettings(path, m)
+	return settings, routes, err
+}
+
+// readRoutes decodes the routes list strictly: an unknown option is an
+// error, not silently ignored.
+func readRoutes(v any) ([]Route, error) {
+	if v == nil {
+		return nil, nil
+	}
+	b, err := yaml.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var routes []Route
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&routes); err != nil {
+		return nil, err
+	}
+	return routes, nil
+}
+
+func flatSettings(path string, m map[string]any) ([]setting, error) {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)

@@ -10,6 +10,7 @@ import (
 	"github.com/gatehouse/gatehouse/authn"
 	"github.com/gatehouse/gatehouse/browser"
 	"github.com/gatehouse/gatehouse/credential"
+	"github.com/gatehouse/gatehouse/reqauth"
 )
 
 type ctxPrincipal struct{}
@@ -22,7 +23,7 @@ func principal(r *http.Request) *authn.Principal {
 // errNoCredential is a request to an authenticated endpoint that presented
 // no credential at all: RFC 6750 §3.1 wants a bare "Bearer" challenge then,
 // without an error attribute.
-var errNoCredential = errors.New("httpapi: no access token was presented")
+var errNoCredential = reqauth.ErrNoCredential
 
 // bearer is the request's access token in its one accepted spelling
 // (package credential); a missing one is errNoCredential, a malformed one
@@ -38,35 +39,10 @@ func bearer(r *http.Request) (string, error) {
 	return tok, nil
 }
 
-// authenticate resolves the request's credential. A bearer token, when
-// present, is the only one looked at (a request with both is authenticated
-// by the bearer token alone); otherwise the session cookie, then the
-// jwt-cookie mode's access cookie. Each has one accepted spelling (package
-// credential): two cookies of one Gatehouse name are refused. Bearer and
-// access cookies cost no I/O; a session cookie none on a cache hit.
+// authenticate resolves the request's credential by the rules the gateway
+// shares (reqauth.Authenticate).
 func (s *Server) authenticate(r *http.Request) (*authn.Principal, error) {
-	tok, present, err := credential.Bearer(r.Header)
-	switch {
-	case err != nil:
-		return nil, err
-	case present:
-		return s.svc.Authenticate(tok)
-	}
-	secret, present, err := credential.Cookie(r.Header, s.cookies.SessionName())
-	switch {
-	case err != nil:
-		return nil, err
-	case present:
-		return s.svc.AuthenticateCookie(r.Context(), secret)
-	}
-	at, present, err := credential.Cookie(r.Header, browser.AccessCookie)
-	switch {
-	case err != nil:
-		return nil, err
-	case present:
-		return s.svc.AuthenticateJWTCookie(at)
-	}
-	return nil, errNoCredential
+	return reqauth.Authenticate(s.svc, r, s.cookies.SessionName())
 }
 
 // auth requires a valid credential; a cookie-authenticated unsafe request

@@ -32,6 +32,9 @@ type Options struct {
 	AllowedOrigins  []string
 	CookieDomain    string
 	InsecureCookies bool
+	// VerifyRules are --verify-rule's roles by forwarded path prefix
+	// (config.VerifyRules); a key may start with a method ("POST /admin/").
+	VerifyRules map[string][]string
 }
 
 // Server serves the API.
@@ -45,6 +48,8 @@ type Server struct {
 	cookies browser.Cookies
 	origins *browser.Origins
 	cors    browser.CORS
+	// verifyRules select the roles GET /v1/verify requires.
+	verifyRules verifyRules
 	// endpoints are "METHOD pattern", kept sorted.
 	endpoints []string
 }
@@ -58,6 +63,7 @@ func New(svc *authn.Service, opt Options) *Server {
 	s.cookies = browser.Cookies{Insecure: opt.InsecureCookies, Domain: opt.CookieDomain}
 	s.origins = browser.NewOrigins(opt.AllowedOrigins)
 	s.cors = browser.CORS{Origins: s.origins}
+	s.verifyRules = parseVerifyRules(opt.VerifyRules)
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -6,10 +6,14 @@ import (
 )
 
 // verify is forward auth (nginx auth_request, Traefik ForwardAuth, Caddy
-// forward_auth): identity only from the Authorization header. No I/O.
+// forward_auth): identity only from the Authorization and Cookie headers;
+// the forwarded method and URI only select a --verify-rule. No I/O.
 func (s *Server) verify(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.authenticate(r)
 	if err != nil {
+		return err
+	}
+	if err := s.verifyRules.allowed(r, p.Roles); err != nil {
 		return err
 	}
 	h := w.Header()

@@ -1,0 +1,95 @@
+package forwardauth_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// scenario is what every proxy in front of /v1/verify must show. proxy is
+// the proxy's base URL: /app/ is guarded (401 JSON), /app/admin/ needs the
+// admin role (--verify-rule), /web/ sends browsers without a credential to
+// /login.
+func scenario(t *testing.T, proxy string, g *gatehouse, up *upstream) {
+	uid, tok := g.user(t, "nora")
+	adminID, _ := g.user(t, "olga")
+	g.call(t, "PUT", "/v1/admin/users/"+adminID+"/roles", adminToken, map[string]any{"roles": []string{"admin"}})
+	adminTok := g.call(t, "POST", "/v1/login", "", map[string]string{"username": "olga", "password": "correct horse battery"})["access_token"].(string)
+
+	t.Run("valid token: the upstream sees Gatehouse's X-Auth-User-Id", func(t *testing.T) {
+		res, body := get(t, proxy+"/app/x", "Authorization", "Bearer "+tok)
+		if res.StatusCode != 200 || body != "upstream /app/x" {
+			t.Fatalf("status %d body %q", res.StatusCode, body)
+		}
+		if got := up.last().Values("X-Auth-User-Id"); len(got) != 1 || got[0] != uid {
+			t.Fatalf("upstream saw X-Auth-User-Id %v, want [%s]", got, uid)
+		}
+	})
+	t.Run("a forged X-Auth-User-Id never reaches the upstream", func(t *testing.T) {
+		for _, name := range []string{"X-Auth-User-Id", "x-auth-user-id"} {
+			res, _ := get(t, proxy+"/app/x", "Authorization", "Bearer "+tok, name, adminID)
+			if res.StatusCode != 200 {
+				t.Fatalf("status %d", res.StatusCode)
+			}
+			if got := up.last().Values("X-Auth-User-Id"); len(got) != 1 || got[0] != uid {
+				t.Fatalf("upstream saw X-Auth-User-Id %v, want only [%s]", got, uid)
+			}
+		}
+		// A user without roles: Gatehouse's X-Auth-Roles is empty, and a
+		// forged one must not fill the gap.
+		res, _ := get(t, proxy+"/app/x", "Authorization", "Bearer "+tok, "X-Auth-Roles", "admin", "X-Auth-Username", "olga")
+		if res.StatusCode != 200 {
+			t.Fatalf("status %d", res.StatusCode)
+		}
+		if h := up.last(); strings.Contains(strings.Join(h.Values("X-Auth-Roles"), ","), "admin") || h.Get("X-Auth-Username") != "nora" {
+			t.Fatalf("forged identity reached the upstream: roles %q username %q", h.Values("X-Auth-Roles"), h.Values("X-Auth-Username"))
+		}
+		before := up.count()
+		res, _ = get(t, proxy+"/app/x", "X-Auth-User-Id", adminID, "X-Auth-Roles", "admin")
+		if res.StatusCode != 401 || up.count() != before {
+			t.Fatalf("forged identity without a token: status %d, upstream reached %v", res.StatusCode, up.count() != before)
+		}
+	})
+	t.Run("forged and revoked tokens are 401", func(t *testing.T) {
+		before := up.count()
+		forged := tok[:len(tok)-4] + strings.Repeat("A", 4)
+		if res, _ := get(t, proxy+"/app/x", "Authorization", "Bearer "+forged); res.StatusCode != 401 {
+			t.Fatalf("forged token: status %d", res.StatusCode)
+		}
+		_, victim := g.user(t, "pete")
+		if res, _ := get(t, proxy+"/app/x", "Authorization", "Bearer "+victim); res.StatusCode != 200 {
+			t.Fatalf("before logout: status %d", res.StatusCode)
+		}
+		before = up.count()
+		g.call(t, "POST", "/v1/logout", victim, map[string]string{})
+		if res, _ := get(t, proxy+"/app/x", "Authorization", "Bearer "+victim); res.StatusCode != 401 {
+			t.Fatalf("revoked token: status %d", res.StatusCode)
+		}
+		if up.count() != before {
+			t.Fatal("a revoked token reached the upstream")
+		}
+	})
+	t.Run("verify rules by the forwarded URI", func(t *testing.T) {
+		if res, _ := get(t, proxy+"/app/admin/x", "Authorization", "Bearer "+tok); res.StatusCode != 403 {
+			t.Fatalf("user without the role: status %d", res.StatusCode)
+		}
+		if res, _ := get(t, proxy+"/app/admin/x", "Authorization", "Bearer "+adminTok); res.StatusCode != 200 {
+			t.Fatalf("admin: status %d", res.StatusCode)
+		}
+		if res, _ := get(t, proxy+"/app/x/../admin/x", "Authorization", "Bearer "+tok); res.StatusCode != 403 && res.StatusCode != 400 {
+			t.Fatalf("dot segments around the rule: status %d", res.StatusCode)
+		}
+	})
+	t.Run("an HTML request without a credential is redirected to /login", func(t *testing.T) {
+		res, _ := get(t, proxy+"/web/page", "Accept", "text/html")
+		if res.StatusCode != http.StatusFound || res.Header.Get("Location") == "" || !strings.Contains(res.Header.Get("Location"), "/login?return_to=") {
+			t.Fatalf("status %d Location %q", res.StatusCode, res.Header.Get("Location"))
+		}
+		if !strings.Contains(res.Header.Get("Location"), "/web/page") {
+			t.Fatalf("return_to lost: %q", res.Header.Get("Location"))
+		}
+		if res, _ := get(t, proxy+"/web/page", "Authorization", "Bearer "+tok); res.StatusCode != 200 {
+			t.Fatalf("with a token: status %d", res.StatusCode)
+		}
+	})
+}
