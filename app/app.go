@@ -209,6 +209,7 @@ func (a *App) API() *httpapi.Server {
 		JWKSMaxAge: a.Config.JWKSMaxAge, TrustedProxies: a.Config.TrustedProxies,
 		Log: a.Log, Metrics: a.Metrics, Store: a.Store,
 		AllowedOrigins: a.Config.AllowedOrigins, CookieDomain: a.Config.CookieDomain, InsecureCookies: a.Config.InsecureCookies,
+		FeedToken: a.Config.FeedToken,
 	})
 }
 
