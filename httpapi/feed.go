@@ -88,7 +88,9 @@ func (s *Server) revocations(w http.ResponseWriter, r *http.Request) error {
 		}
 		return nil
 	}
-	if send(backlog) != nil {
+	// ": live" marks the end of the replay: a follower (package verifier)
+	// knows it is current from here on. EventSource ignores comments.
+	if send(backlog) != nil || s.feedWrite(w, rc, ": live\n\n") != nil {
 		return nil
 	}
 	beat := time.NewTicker(s.feedHeartbeatEvery())
