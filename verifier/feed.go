@@ -31,6 +31,7 @@ type follower struct {
 	v           *Verifier
 	url, bearer string
 	firstLive   chan struct{} // closed at the first end of replay
+	refused     chan struct{} // closed when the feed refuses the token (401/403)
 
 	mu       sync.Mutex
 	lastID   string
@@ -41,7 +42,7 @@ type follower struct {
 }
 
 func newFollower(v *Verifier, url, bearer string) *follower {
-	return &follower{v: v, url: url, bearer: bearer, firstLive: make(chan struct{}), down: v.o.Now()}
+	return &follower{v: v, url: url, bearer: bearer, firstLive: make(chan struct{}), refused: make(chan struct{}), down: v.o.Now()}
 }
 
 func (f *follower) downSince() time.Time {
@@ -121,7 +122,14 @@ func (f *follower) follow(ctx context.Context) (live bool, err error) {
 	}
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
-		return false, fmt.Errorf("GET %s: %s", f.url, res.Status)
+		err := fmt.Errorf("GET %s: %s", f.url, res.Status)
+		if res.StatusCode == http.StatusUnauthorized || res.StatusCode == http.StatusForbidden {
+			f.mu.Lock()
+			f.err = err
+			f.mu.Unlock()
+			closeOnce(f.refused)
+		}
+		return false, err
 	}
 	// A watchdog: no line for feedSilence ends the connection.
 	watchdog := time.AfterFunc(feedSilence, cancel)
@@ -189,12 +197,18 @@ func (f *follower) becameLive() {
 	f.mu.Lock()
 	f.live, f.down, f.err = true, time.Time{}, nil
 	f.mu.Unlock()
-	select {
-	case <-f.firstLive:
-	default:
-		close(f.firstLive)
-	}
+	closeOnce(f.firstLive)
 	f.v.recovered()
+}
+
+// closeOnce closes c unless it is closed; only the follower's goroutine
+// closes its channels.
+func closeOnce(c chan struct{}) {
+	select {
+	case <-c:
+	default:
+		close(c)
+	}
 }
 
 func (f *follower) maybePrune() {

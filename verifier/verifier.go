@@ -110,7 +110,7 @@ type Verifier struct {
 // New fetches the keys, follows the revocation feed until its replay is
 // complete, and starts the background work, which runs until ctx ends or
 // Close. It fails if the keys or the feed's replay cannot be had within
-// StartTimeout.
+// StartTimeout, and at once if the feed refuses FeedToken.
 func New(ctx context.Context, o Options) (*Verifier, error) {
 	if o.Now == nil {
 		o.Now = time.Now
@@ -162,6 +162,9 @@ func New(ctx context.Context, o Options) (*Verifier, error) {
 		go func() { defer v.done.Done(); v.feed.run(bg) }()
 		select {
 		case <-v.feed.firstLive:
+		case <-v.feed.refused:
+			v.Close()
+			return nil, fmt.Errorf("verifier: the revocation feed refused FeedToken: %w", v.feed.lastError())
 		case <-start.Done():
 			v.Close()
 			return nil, fmt.Errorf("verifier: the revocation feed did not replay in time: %w", v.feed.lastError())

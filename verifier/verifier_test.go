@@ -390,11 +390,12 @@ func TestNewFailsWithoutFeed(t *testing.T) {
 	g := startGatehouse(t)
 	g.feedDown.Store(true)
 	o := g.options()
-	o.StartTimeout = 300 * time.Millisecond
+	o.StartTimeout = time.Second
 	if _, err := verifier.New(context.Background(), o); err == nil || !strings.Contains(err.Error(), "503") {
 		t.Fatalf("New = %v, want the feed's 503", err)
 	}
 	o.FeedToken = "wrong-token-wrong-token-wrong-token"
+	o.StartTimeout = time.Minute // a refusal must not wait for it
 	g.feedDown.Store(false)
 	if _, err := verifier.New(context.Background(), o); err == nil || !strings.Contains(err.Error(), "401") {
 		t.Fatalf("New with a wrong feed token = %v, want 401", err)
