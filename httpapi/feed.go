@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gatehouse/gatehouse/authn"
@@ -95,10 +96,13 @@ func (s *Server) revocations(w http.ResponseWriter, r *http.Request) error {
 	}
 	beat := time.NewTicker(s.feedHeartbeatEvery())
 	defer beat.Stop()
+	stop := shutdownSignal(r)
 	for {
 		select {
 		case <-r.Context().Done():
 			return nil
+		case <-stop:
+			return nil // the server shuts down: the subscriber reconnects elsewhere
 		case <-beat.C:
 			if s.feedWrite(w, rc, ": heartbeat\n\n") != nil {
 				return nil
@@ -127,6 +131,27 @@ func (s *Server) revocations(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
+}
+
+// feedStops maps each *http.Server serving the feed to a channel closed
+// when it shuts down. http.Server.Shutdown waits for active connections to
+// go idle, which a stream never does: without this, every subscriber would
+// hold a graceful shutdown until its timeout.
+var feedStops sync.Map // *http.Server → chan struct{}
+
+// shutdownSignal is closed when the server serving r shuts down (nil, never
+// closed, outside an http.Server). One hook per server, however many
+// streams it serves.
+func shutdownSignal(r *http.Request) <-chan struct{} {
+	hs, _ := r.Context().Value(http.ServerContextKey).(*http.Server)
+	if hs == nil {
+		return nil
+	}
+	ch, loaded := feedStops.LoadOrStore(hs, make(chan struct{}))
+	if !loaded {
+		hs.RegisterOnShutdown(func() { close(ch.(chan struct{})) })
+	}
+	return ch.(chan struct{})
 }
 
 // feedWrite writes one SSE block and flushes it, first extending the write

@@ -23,7 +23,7 @@ import (
 const feedToken = "feed-token-for-tests-0123456789abcdef"
 
 // feedServers maps a test's name to the API server startFeed built.
-var feedServers sync.Map
+var feedServers, feedHTTPServers sync.Map
 
 type feedOpts struct {
 	heartbeat    time.Duration
@@ -52,6 +52,7 @@ func startFeed(t *testing.T, o feedOpts) *env {
 	srv := httptest.NewUnstartedServer(api)
 	srv.Config.WriteTimeout = o.writeTimeout
 	srv.Start()
+	feedHTTPServers.Store(t.Name(), srv)
 	ctx, cancel := context.WithCancel(context.Background())
 	if !o.noSyncLoop {
 		go a.Background(ctx)
@@ -360,5 +361,25 @@ func TestFeedOutlivesWriteTimeout(t *testing.T) {
 	e.logout(p)
 	if m := eventJSON(t, nextEvent(t, c, 5*time.Second)); m["sid"] != p.Session {
 		t.Fatalf("event %v", m)
+	}
+}
+
+// TestFeedEndsOnShutdown: a graceful shutdown ends the streams at once
+// instead of waiting for them to go idle (they never do).
+func TestFeedEndsOnShutdown(t *testing.T) {
+	t.Parallel()
+	e := startFeed(t, feedOpts{})
+	c := e.subscribe("")
+	srv, _ := feedHTTPServers.Load(t.Name())
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	start := time.Now()
+	if err := srv.(*httptest.Server).Config.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v after %v", err, time.Since(start))
+	}
+	for range c { // drains until the stream ends
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("shutdown took %v", d)
 	}
 }

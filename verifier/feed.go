@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -33,22 +34,30 @@ type follower struct {
 	firstLive   chan struct{} // closed at the first end of replay
 	refused     chan struct{} // closed when the feed refuses the token (401/403)
 
-	mu       sync.Mutex
-	lastID   string
-	down     time.Time // zero while current
+	mu     sync.Mutex
+	lastID string
+	// down is when the feed stopped being current, in Unix nanoseconds on
+	// the injected clock; 0 while current. Atomic: Verify reads it on
+	// every call.
+	down     atomic.Int64
 	err      error
 	live     bool
 	lastPrne time.Time
 }
 
 func newFollower(v *Verifier, url, bearer string) *follower {
-	return &follower{v: v, url: url, bearer: bearer, firstLive: make(chan struct{}), refused: make(chan struct{}), down: v.o.Now()}
+	f := &follower{v: v, url: url, bearer: bearer, firstLive: make(chan struct{}), refused: make(chan struct{})}
+	f.down.Store(v.o.Now().UnixNano())
+	return f
 }
 
+// downSince is when the feed stopped being current; zero while it is.
 func (f *follower) downSince() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.down
+	ns := f.down.Load()
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns)
 }
 
 func (f *follower) lastError() error {
@@ -88,7 +97,7 @@ func (f *follower) run(ctx context.Context) {
 func (f *follower) disconnected(err error) {
 	f.mu.Lock()
 	if f.live {
-		f.down = f.v.o.Now()
+		f.down.Store(f.v.o.Now().UnixNano())
 	}
 	f.live = false
 	if err != nil {
@@ -195,7 +204,8 @@ func (f *follower) apply(id, data string) error {
 
 func (f *follower) becameLive() {
 	f.mu.Lock()
-	f.live, f.down, f.err = true, time.Time{}, nil
+	f.live, f.err = true, nil
+	f.down.Store(0)
 	f.mu.Unlock()
 	closeOnce(f.firstLive)
 	f.v.recovered()
