@@ -100,7 +100,7 @@ func (f *follower) disconnected(err error) {
 		f.down.Store(f.v.o.Now().UnixNano())
 	}
 	f.live = false
-	if err != nil {
+	if err != nil && !errors.Is(err, context.Canceled) {
 		f.err = err
 	}
 	f.mu.Unlock()

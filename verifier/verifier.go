@@ -163,11 +163,13 @@ func New(ctx context.Context, o Options) (*Verifier, error) {
 		select {
 		case <-v.feed.firstLive:
 		case <-v.feed.refused:
+			err := v.feed.lastError()
 			v.Close()
-			return nil, fmt.Errorf("verifier: the revocation feed refused FeedToken: %w", v.feed.lastError())
+			return nil, fmt.Errorf("verifier: the revocation feed refused FeedToken: %w", err)
 		case <-start.Done():
+			err := v.feed.lastError() // before Close, whose cancellation would replace it
 			v.Close()
-			return nil, fmt.Errorf("verifier: the revocation feed did not replay in time: %w", v.feed.lastError())
+			return nil, fmt.Errorf("verifier: the revocation feed did not replay in time: %w", err)
 		}
 	}
 	return v, nil

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -314,12 +315,22 @@ func TestUnknownKidFloodIsBounded(t *testing.T) {
 	v := g.verifier(func(o *verifier.Options) { o.Now, o.MinRefreshInterval = clk.Now, 10*time.Second })
 	tok, _ := g.login()
 	base := g.jwksHits.Load()
+	// Eight goroutines at once: concurrent misses share one fetch.
 	flood := func() {
-		for i := range 2000 {
-			if _, err := v.Verify(context.Background(), withKid(tok, "kid-"+strconv.Itoa(i))); !errors.Is(err, verifier.ErrInvalid) {
-				t.Fatalf("forged kid: %v", err)
-			}
+		var wg sync.WaitGroup
+		for w := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range 250 {
+					if _, err := v.Verify(context.Background(), withKid(tok, "kid-"+strconv.Itoa(w*1000+i))); !errors.Is(err, verifier.ErrInvalid) {
+						t.Errorf("forged kid: %v", err)
+						return
+					}
+				}
+			}()
 		}
+		wg.Wait()
 	}
 	flood()
 	if n := g.jwksHits.Load() - base; n != 0 {
