@@ -59,6 +59,13 @@ func (s *Server) revocations(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	after := lastEventID(r)
+	if after > s.svc.Revoked.Cursor() {
+		// An id this node has not read: another node ahead of it, or a
+		// store restored from a backup. Either way it cannot vouch for
+		// what came before, so replay everything in force (events are
+		// idempotent; a duplicate costs nothing, a gap a missed logout).
+		after = 0
+	}
 	backlog, sub, err := s.svc.Revoked.Resume(r.Context(), s.svc.Store, s.svc.Now(), after, s.feedBufferSize())
 	if err != nil {
 		return fmt.Errorf("%w: reading the revocation log: %v", authn.ErrUnavailable, err)

@@ -267,6 +267,8 @@ func TestFeedResumesAfterLastEventID(t *testing.T) {
 		{last: ev3.id},
 		{last: "0", want: []string{p1.Session, p2.Session, p3.Session}},
 		{last: "garbage", want: []string{p1.Session, p2.Session, p3.Session}},
+		// An id beyond the log (a restored store): everything in force.
+		{last: "999999", want: []string{p1.Session, p2.Session, p3.Session}},
 	}
 	for i := range cases {
 		cases[i].c = e.subscribe(cases[i].last)
@@ -381,5 +383,23 @@ func TestFeedEndsOnShutdown(t *testing.T) {
 	}
 	if d := time.Since(start); d > 2*time.Second {
 		t.Fatalf("shutdown took %v", d)
+	}
+}
+
+// TestFeedFansOutToManySubscribers: fifty subscribers of one node each get
+// a logout live, from the node's one sync loop.
+func TestFeedFansOutToManySubscribers(t *testing.T) {
+	t.Parallel()
+	e := startFeed(t, feedOpts{})
+	_, p := e.user("alice")
+	subs := make([]<-chan sseBlock, 50)
+	for i := range subs {
+		subs[i] = e.subscribe("")
+	}
+	e.logout(p)
+	for i, c := range subs {
+		if m := eventJSON(t, nextEvent(t, c, 5*time.Second)); m["sid"] != p.Session {
+			t.Fatalf("subscriber %d got %v", i, m)
+		}
 	}
 }

@@ -82,7 +82,9 @@ func (k *keyCache) refreshUnknown(ctx context.Context) bool {
 	if !k.lastFetch.IsZero() && k.now().Sub(k.lastFetch) < k.minGap {
 		return false
 	}
-	return k.fetchLocked(ctx) == nil
+	// The fetch serves every waiter: one caller giving up must not waste
+	// the interval's only fetch.
+	return k.fetchLocked(context.WithoutCancel(ctx)) == nil
 }
 
 // fetch refetches now.

@@ -83,8 +83,9 @@ type Options struct {
 	StartTimeout time.Duration
 	// CacheSize bounds the verified-token cache (see token.Options).
 	CacheSize int
-	// HTTPClient fetches keys and follows the feed; nil means a client
-	// with a 10s timeout for keys (the feed has no overall timeout).
+	// HTTPClient fetches keys and follows the feed; nil means a new
+	// http.Client. It must have no Timeout (the feed is one long-lived
+	// response); key fetches get a 10s deadline of their own.
 	HTTPClient *http.Client
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
