@@ -2,13 +2,18 @@ package verifier_test
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"time"
 
+	"github.com/gatehouse/gatehouse/token"
 	"github.com/gatehouse/gatehouse/verifier"
 )
 
@@ -38,18 +43,40 @@ func Example() {
 	log.Fatal(http.ListenAndServe("127.0.0.1:9000", mux))
 }
 
-// Verify without HTTP: a token from a message queue, say.
+// Verify without HTTP (a token from a message queue, say). This one runs:
+// a stand-in JWKS server publishes one Ed25519 key and no feed is followed.
 func ExampleVerifier_Verify() {
-	var v *verifier.Verifier // from verifier.New
-	var tok string
-	if v == nil {
-		return
+	key, jwks := exampleJWKS()
+	defer jwks.Close()
+	v, err := verifier.New(context.Background(), verifier.Options{
+		Issuer: "https://auth.example.com", Audience: "gatehouse", JWKSURL: jwks.URL,
+	})
+	if err != nil {
+		log.Fatal(err)
 	}
+	defer v.Close()
+	now := time.Now()
+	tok, _ := token.Mint(key, &token.Claims{Issuer: "https://auth.example.com", Audience: "gatehouse",
+		Subject: "user-1", SessionID: "session-1", ID: "jti-1", Roles: []string{"admin"},
+		IssuedAt: now, ExpiresAt: now.Add(time.Minute)})
+
 	c, err := v.Verify(context.Background(), tok)
-	switch {
-	case err == nil:
-		fmt.Println("user", c.Subject, "session", c.SessionID)
-	case errors.Is(err, verifier.ErrRevoked):
-		fmt.Println("logged out")
-	}
+	fmt.Println(c.Subject, c.SessionID, c.Roles, err)
+	_, err = v.Verify(context.Background(), tok[:len(tok)-4]+"AAAA")
+	fmt.Println(errors.Is(err, verifier.ErrInvalid))
+	// Output:
+	// user-1 session-1 [admin] <nil>
+	// true
+}
+
+// exampleJWKS serves a JWKS of one fresh Ed25519 key, as Gatehouse's
+// /.well-known/jwks.json does.
+func exampleJWKS() (*token.Key, *httptest.Server) {
+	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
+	k := &token.Key{Alg: token.AlgEdDSA, Method: token.MethodFor(token.AlgEdDSA), Sign: priv, Verify: pub}
+	j, _ := token.PublicJWK(k)
+	k.ID, _ = token.Thumbprint(j)
+	j.Kid = k.ID
+	body, _ := json.Marshal(map[string]any{"keys": []token.JWK{j}})
+	return k, httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(body) }))
 }
