@@ -64,3 +64,36 @@ func TestLayering(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifierImportsOnlyPublicPackages: the verifier library and the
+// example resource server are what resource servers compile in; of
+// Gatehouse they may import only the public token and credential packages
+// (and the example, verifier itself), never the server.
+func TestVerifierImportsOnlyPublicPackages(t *testing.T) {
+	allowed := map[string]bool{
+		"github.com/gatehouse/gatehouse/token":      true,
+		"github.com/gatehouse/gatehouse/credential": true,
+		"github.com/gatehouse/gatehouse/verifier":   true,
+	}
+	for _, dir := range []string{"verifier", "examples/resource-server"} {
+		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("%s: no Go files (%v)", dir, err)
+		}
+		for _, path := range files {
+			if strings.HasSuffix(path, "_test.go") {
+				continue
+			}
+			f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, imp := range f.Imports {
+				p := strings.Trim(imp.Path.Value, `"`)
+				if strings.HasPrefix(p, "github.com/gatehouse/gatehouse/") && !allowed[p] {
+					t.Errorf("%s imports %s", path, p)
+				}
+			}
+		}
+	}
+}

@@ -251,6 +251,7 @@ func (a *App) API() *httpapi.Server {
 		Log: a.Log, Metrics: a.Metrics, Store: a.Store,
 		AllowedOrigins: a.Config.AllowedOrigins, CookieDomain: a.Config.CookieDomain, InsecureCookies: a.Config.InsecureCookies,
 		VerifyRules: verifyRules(a.Config),
+		FeedToken:   a.Config.FeedToken,
 	})
 }
 

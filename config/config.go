@@ -213,6 +213,12 @@ func (c *Config) Validate() error {
 		bad("admin-token", "must be at least %d bytes (got %d); generate one with `openssl rand -base64 32`, or leave it empty to disable the admin API",
 			MinAdminTokenLen, len(c.AdminToken))
 	}
+	// The feed token is the same kind of secret (it reads every logout's
+	// user and session ids), under the same rule.
+	if c.FeedToken != "" && len(c.FeedToken) < MinAdminTokenLen {
+		bad("feed-token", "must be at least %d bytes (got %d); generate one with `openssl rand -base64 32`, or leave it empty (the admin token still reads the feed)",
+			MinAdminTokenLen, len(c.FeedToken))
+	}
 	c.validateCosts(bad)
 	c.validateLists(bad)
 	switch c.LogFormat {

@@ -172,3 +172,28 @@ func TestAdminTokenLength(t *testing.T) {
 		})
 	}
 }
+
+// TestFeedTokenLength: --feed-token is held to the admin token's length
+// rule; the message never repeats the secret.
+func TestFeedTokenLength(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		token string
+		ok    bool
+	}{
+		{"", true},
+		{"short-feed", false},
+		{strings.Repeat("f", 31), false},
+		{strings.Repeat("f", 32), true},
+	} {
+		c := Defaults()
+		c.FeedToken = tc.token
+		err := c.Validate()
+		if (err == nil) != tc.ok {
+			t.Fatalf("%q: Validate = %v, want ok %v", tc.token, err, tc.ok)
+		}
+		if err != nil && (!strings.Contains(err.Error(), "--feed-token: must be at least 32 bytes") || strings.Contains(err.Error(), tc.token)) {
+			t.Fatalf("message: %v", err)
+		}
+	}
+}

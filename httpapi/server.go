@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse/gatehouse/authn"
@@ -35,6 +36,9 @@ type Options struct {
 	// VerifyRules are --verify-rule's roles by forwarded path prefix
 	// (config.VerifyRules); a key may start with a method ("POST /admin/").
 	VerifyRules map[string][]string
+	// FeedToken is --feed-token: a bearer token for GET /v1/revocations
+	// besides the admin token.
+	FeedToken string
 }
 
 // Server serves the API.
@@ -52,6 +56,12 @@ type Server struct {
 	verifyRules verifyRules
 	// endpoints are "METHOD pattern", kept sorted.
 	endpoints []string
+	// feedBeat and feedBuf override the revocation feed's heartbeat and
+	// subscriber buffer (tests).
+	feedBeat time.Duration
+	feedBuf  int
+	// feedResumes counts lagged subscribers resumed from the store.
+	feedResumes atomic.Int64
 }
 
 // handler is an endpoint: it returns an error instead of writing one.
@@ -87,6 +97,7 @@ func (s *Server) routesV1() {
 	s.handle("/v1/verify", methods{"GET": s.verify, "HEAD": s.verify, "POST": s.verify, "PUT": s.verify, "PATCH": s.verify, "DELETE": s.verify})
 	s.handle("/v1/introspect", methods{"POST": s.admin(s.introspect)})
 	s.handle("/v1/revoke", methods{"POST": s.revoke})
+	s.handle("/v1/revocations", methods{"GET": s.revocations})
 	s.handle("/v1/admin/users/{id}/logout", methods{"POST": s.admin(s.adminLogout)})
 	s.handle("/v1/admin/users/{id}/sessions", methods{"GET": s.admin(s.adminSessions)})
 	s.handle("/v1/admin/users/{id}/roles", methods{"PUT": s.admin(s.adminRoles)})
