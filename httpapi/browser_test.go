@@ -136,7 +136,7 @@ func TestCookieRequestsAndTheirCSRFRules(t *testing.T) {
 				hdr  []string
 			}{
 				{"no token", nil},
-				{"wrong token", []string{"X-CSRF-Token", "x" + b.csrf[1:]}},
+				{"wrong token", []string{"X-CSRF-Token", flipFirst(b.csrf)}},
 				{"another session's token", []string{"X-CSRF-Token", other.csrf}},
 				{"cross-site Origin", []string{"X-CSRF-Token", b.csrf, "Origin", "http://evil.test"}},
 				{"Origin null", []string{"X-CSRF-Token", b.csrf, "Origin", "null"}},
@@ -287,4 +287,12 @@ func TestCookieSessionSlidesAtMostOnceAMinute(t *testing.T) {
 	}
 	e.clock.Add(11 * time.Minute)
 	expect(t, e.do("GET", "/v1/me", "", nil, "Cookie", b.cookie), 401, "session_expired")
+}
+
+// flipFirst changes the first character of s, so the result never equals s.
+func flipFirst(s string) string {
+	if s[0] == 'x' {
+		return "y" + s[1:]
+	}
+	return "x" + s[1:]
 }
