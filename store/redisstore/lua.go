@@ -9,10 +9,14 @@ import (
 //go:embed lua/*.lua
 var luaFS embed.FS
 
-// luaSource is common.lua and rules.lua followed by the script name.
+// luaSource is common.lua and rules.lua followed by the script name (""
+// for none: the rules test appends its own harness).
 func luaSource(name string) string {
 	var src []byte
 	for _, f := range []string{"common.lua", "rules.lua", name} {
+		if f == "" {
+			continue
+		}
 		b, err := luaFS.ReadFile("lua/" + f)
 		if err != nil {
 			panic(err) // embedded: cannot happen
