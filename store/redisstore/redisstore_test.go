@@ -3,7 +3,6 @@ package redisstore_test
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"os"
 	"path/filepath"
 	"testing"
@@ -47,10 +46,22 @@ func redisURL(t *testing.T) string {
 // temp dir and a unique key prefix, deleted when the test ends.
 func open(t *testing.T) *redisstore.Store {
 	t.Helper()
+	s, _ := openOn(t, nil)
+	return s
+}
+
+// openOn is open with the users store wrapped by wrap (nil: as is); it
+// also returns the key prefix.
+func openOn(t *testing.T, wrap func(store.Store) store.Store) (*redisstore.Store, string) {
+	t.Helper()
 	u := redisURL(t)
-	users, err := sqlitestore.Open(t.Context(), filepath.Join(t.TempDir(), "users.db"))
+	sq, err := sqlitestore.Open(t.Context(), filepath.Join(t.TempDir(), "users.db"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	var users store.Store = sq
+	if wrap != nil {
+		users = wrap(sq)
 	}
 	prefix := "gh-test-" + rand.Text()[:12] + ":"
 	s, err := redisstore.Open(t.Context(), u, users, redisstore.Options{Prefix: prefix})
@@ -64,11 +75,9 @@ func open(t *testing.T) *redisstore.Store {
 		}
 		s.Close()
 	})
-	return s
+	return s, prefix
 }
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return open(t) })
 }
-
-var _ = hex.EncodeToString
