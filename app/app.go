@@ -3,7 +3,6 @@ package app
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -23,7 +22,6 @@ import (
 	"github.com/gatehouse/gatehouse/password"
 	"github.com/gatehouse/gatehouse/revoke"
 	"github.com/gatehouse/gatehouse/store"
-	"github.com/gatehouse/gatehouse/store/sqlitestore"
 	"github.com/gatehouse/gatehouse/web"
 	"github.com/gatehouse/gatehouse/webhook"
 )
@@ -64,15 +62,12 @@ func Open(ctx context.Context, c config.Config, log *slog.Logger, now func() tim
 // delete one: their --access-ttl need not be the server's), read-only
 // commands with keys.Reader (write no key).
 func OpenAs(ctx context.Context, c config.Config, log *slog.Logger, now func() time.Time, role keys.Role) (*App, error) {
-	if c.RedisURL != "" || c.PostgresURL != "" {
-		return nil, errors.New("--redis-url and --postgres-url are not supported by this version yet; leave them empty to use the embedded SQLite store")
-	}
 	if now == nil {
 		now = time.Now
 	}
-	st, err := sqlitestore.Open(ctx, DBPath(c))
+	st, err := openStore(ctx, c)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", DBPath(c), err)
+		return nil, err
 	}
 	a := &App{Config: c, Log: log, Store: st, Now: now, Revoked: revoke.New(), Metrics: metrics.New()}
 	if err := a.assemble(ctx, role); err != nil {

@@ -62,7 +62,7 @@ func (c *Config) fields() []field {
 		{name: "rate-ip-burst", group: "Rate limits", help: "failed attempts per client IP before limiting (0: off)", val: (*intVal)(&c.RateIPBurst)},
 		{name: "rate-ip-per-minute", group: "Rate limits", help: "refill of the per-IP bucket", val: (*floatVal)(&c.RateIPPerMinute)},
 		{name: "trusted-proxies", group: "Rate limits", help: "IPs/CIDRs whose X-Forwarded-For is believed for the client IP (comma-separated)", val: (*listVal)(&c.TrustedProxies), list: true},
-		{name: "redis-url", group: "Scale-out", help: "Redis (or redis-cluster://h1:p1,h2:p2) for session state (not yet supported)", val: (*strVal)(&c.RedisURL)},
+		{name: "redis-url", group: "Scale-out", help: "Redis for session state: redis:// or rediss://[user:password@]host:port/db[?prefix=gh:] (redis-cluster:// not yet supported)", val: (*strVal)(&c.RedisURL)},
 		{name: "postgres-url", group: "Scale-out", help: "PostgreSQL for users (not yet supported)", val: (*strVal)(&c.PostgresURL)},
 		{name: "allowed-origins", group: "Browser", help: "extra origins allowed for cookie mode and CORS (comma-separated)", val: (*listVal)(&c.AllowedOrigins), list: true},
 		{name: "cookie-domain", group: "Browser", help: "Domain of the jwt-cookie mode's access cookie", val: (*strVal)(&c.CookieDomain)},

@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -43,12 +44,12 @@ type Store struct {
 // user and password of the URL) and returns the composite store on users.
 // redis-cluster:// is refused for now (see doc.go).
 func Open(ctx context.Context, rawURL string, users store.Store, opt Options) (*Store, error) {
-	co, err := clientOption(rawURL)
+	co, prefix, err := clientOption(rawURL)
 	if err != nil {
 		return nil, err
 	}
 	if opt.Prefix == "" {
-		opt.Prefix = "gh:"
+		opt.Prefix = cmp.Or(prefix, "gh:")
 	}
 	if opt.CredTTL <= 0 {
 		opt.CredTTL = time.Hour
@@ -69,27 +70,34 @@ func Open(ctx context.Context, rawURL string, users store.Store, opt Options) (*
 	return s, nil
 }
 
-// clientOption parses a redis:// or rediss:// URL. Client-side caching is
-// off: every read must see the latest write of any node.
-func clientOption(rawURL string) (rueidis.ClientOption, error) {
+// clientOption parses a redis:// or rediss:// URL (user and password, /db,
+// and rueidis' query parameters) and its own parameter prefix=, the key
+// prefix (several deployments on one Redis). Client-side caching is off:
+// every read must see the latest write of any node.
+func clientOption(rawURL string) (rueidis.ClientOption, string, error) {
+	var none rueidis.ClientOption
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return rueidis.ClientOption{}, fmt.Errorf("redisstore: bad URL: %w", err)
+		return none, "", errors.New("redisstore: bad URL") // the URL may hold a password: not echoed
 	}
 	switch u.Scheme {
 	case "redis", "rediss":
 	case "redis-cluster":
-		return rueidis.ClientOption{}, errors.New("redisstore: redis-cluster:// is not supported yet; use one Redis (with replicas or Sentinel) through redis:// or rediss://")
+		return none, "", errors.New("redisstore: redis-cluster:// is not supported yet; use one Redis (with a replica) through redis:// or rediss://")
 	default:
-		return rueidis.ClientOption{}, fmt.Errorf("redisstore: URL scheme %q: want redis:// or rediss://", u.Scheme)
+		return none, "", fmt.Errorf("redisstore: URL scheme %q: want redis:// or rediss://", u.Scheme)
 	}
-	co, err := rueidis.ParseURL(rawURL)
+	q := u.Query()
+	prefix := q.Get("prefix")
+	q.Del("prefix")
+	u.RawQuery = q.Encode()
+	co, err := rueidis.ParseURL(u.String())
 	if err != nil {
-		return rueidis.ClientOption{}, fmt.Errorf("redisstore: bad URL: %w", err)
+		return none, "", fmt.Errorf("redisstore: bad URL: %w", err)
 	}
 	co.DisableCache = true
 	co.ForceSingleClient = true
-	return co, nil
+	return co, prefix, nil
 }
 
 // Ping checks Redis and the users store.

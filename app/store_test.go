@@ -1,0 +1,111 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse/authn"
+	"github.com/gatehouse/gatehouse/internal/testenv"
+	"github.com/gatehouse/gatehouse/store"
+	"github.com/gatehouse/gatehouse/store/redisstore"
+	"github.com/gatehouse/gatehouse/token"
+)
+
+// testRedisURL is the machine's Redis (GATEHOUSE_TEST_REDIS_URL) with a
+// key prefix of this test's own, deleted at the end.
+func testRedisURL(t *testing.T) string {
+	t.Helper()
+	u := os.Getenv("GATEHOUSE_TEST_REDIS_URL")
+	if u == "" {
+		u = "redis://127.0.0.1:6379/0"
+	}
+	sep := "?"
+	if strings.Contains(u, "?") {
+		sep = "&"
+	}
+	return u + sep + "prefix=gh-test-app-" + rand.Text()[:12] + ":"
+}
+
+// TestTwoNodesShareSessionsThroughRedis: two nodes on one Redis (and one
+// SQLite users file): a login on node 1 refreshes on node 2, the spent
+// token presented again on node 1 is reuse, and a logout on node 2 is
+// refused on node 1 once it syncs the revocation log.
+func TestTwoNodesShareSessionsThroughRedis(t *testing.T) {
+	c := testenv.Config(t)
+	c.RedisURL = testRedisURL(t)
+	clk := testenv.NewClock(time.Date(2032, 1, 1, 0, 0, 0, 0, time.UTC))
+	ctx := context.Background()
+	n1, err := Open(ctx, c, quietLog(), clk.Now)
+	if errors.Is(err, store.ErrUnavailable) {
+		testenv.RequireIntegration(t, "Redis ("+err.Error()+")", "start redis-server, or set GATEHOUSE_TEST_REDIS_URL")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n1.Close()
+	t.Cleanup(func() { redisstore.DeletePrefix(context.Background(), n1.Store.(*redisstore.Store)) })
+	n2, err := Open(ctx, c, quietLog(), clk.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n2.Close()
+	if _, err := n1.Service.CreateUser(ctx, "alice", "correct horse battery", nil); err != nil {
+		t.Fatal(err)
+	}
+	cl := authn.Client{IP: "192.0.2.9"}
+	p1, err := n1.Service.Login(ctx, authn.LoginInput{Username: "alice", Password: "correct horse battery", Client: cl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(time.Minute)
+	p2, err := n2.Service.Refresh(ctx, p1.RefreshToken, cl)
+	if err != nil {
+		t.Fatalf("refresh on node 2 of node 1's login: %v", err)
+	}
+	clk.Add(time.Hour) // past the grace window
+	if _, err := n1.Service.Refresh(ctx, p1.RefreshToken, cl); err == nil {
+		t.Fatal("the spent refresh token was accepted again on node 1")
+	}
+	if _, err := n2.Service.Refresh(ctx, p2.RefreshToken, cl); err == nil {
+		t.Fatal("the session survived reuse detection")
+	}
+
+	p3, err := n1.Service.Login(ctx, authn.LoginInput{Username: "alice", Password: "correct horse battery", Client: cl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, err := n2.Service.Authenticate(p3.AccessToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n2.Service.Logout(ctx, pr, authn.ScopeLocal, cl); err != nil {
+		t.Fatal(err)
+	}
+	n1.syncRevocations(ctx)
+	if _, err := n1.Service.Authenticate(p3.AccessToken); !errors.Is(err, token.ErrRevoked) {
+		t.Fatalf("token logged out on node 2, on node 1: %v, want ErrRevoked", err)
+	}
+	if n, err := n1.Store.CountSessions(ctx); err != nil || n != 0 {
+		t.Errorf("CountSessions = %d, %v; want 0", n, err)
+	}
+}
+
+func TestRedisURLRefusals(t *testing.T) {
+	for _, tc := range []struct{ redis, postgres, want string }{
+		{"redis-cluster://127.0.0.1:7000,127.0.0.1:7001", "", "redis-cluster:// is not supported yet"},
+		{"http://127.0.0.1:6379", "", "want redis:// or rediss://"},
+		{"", "postgres://x", "--postgres-url is not supported"},
+	} {
+		c := testenv.Config(t)
+		c.RedisURL, c.PostgresURL = tc.redis, tc.postgres
+		_, err := Open(context.Background(), c, quietLog(), nil)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Open(%q, %q): %v, want %q", tc.redis, tc.postgres, err, tc.want)
+		}
+	}
+}
