@@ -47,8 +47,12 @@ func TestTwoNodesShareSessionsThroughRedis(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer n1.Close()
-	t.Cleanup(func() { redisstore.DeletePrefix(context.Background(), n1.Store.(*redisstore.Store)) })
+	t.Cleanup(func() { n1.Close() })
+	t.Cleanup(func() { // before n1.Close (cleanups run last first)
+		if err := redisstore.DeletePrefix(context.Background(), n1.Store.(*redisstore.Store)); err != nil {
+			t.Errorf("cleanup: %v", err)
+		}
+	})
 	n2, err := Open(ctx, c, quietLog(), clk.Now)
 	if err != nil {
 		t.Fatal(err)

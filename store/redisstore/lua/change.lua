@@ -8,7 +8,6 @@ local sid, op, now = ARGV[2], ARGV[3], num(ARGV[4])
 local uid = owner(sid)
 local s = uid and load(uid, sid)
 if not s then return {'notfound'} end
-local k = skey(uid, sid)
 
 -- capped returns x, or the session's absolute expiry if that is earlier.
 local function capped(x)
@@ -18,19 +17,18 @@ end
 
 local idle = 0
 if op == 'touch' then
-  redis.call('HSET', k, 'l', ARGV[4])
+  s = update(s, {l = ARGV[4]})
 elseif op == 'slide' then
-  redis.call('HSET', k, 'l', ARGV[4], 'x', capped(ARGV[5]))
+  s = update(s, {l = ARGV[4], x = capped(ARGV[5])})
 elseif op == 'reauth' then
   idle = num(ARGV[8])
   if expiredAt(s, now, idle) then return {'notfound'} end
   if num(ARGV[5]) ~= num(s.g) + 1 then return {'conflict'} end
-  redis.call('HSET', k, 'g', ARGV[5], 'h', ARGV[6], 't', ARGV[4], 'l', ARGV[4],
-    'a', ARGV[4], 'x', capped(ARGV[7]))
+  s = update(s, {g = ARGV[5], h = ARGV[6], t = ARGV[4], l = ARGV[4], a = ARGV[4], x = capped(ARGV[7])})
 else
   return redis.error_reply('unknown op ' .. op)
 end
-s = load(uid, sid)
+save(s)
 -- touch and slide know no idle timeout: 0 gives a later (safe) bound.
 expire(s, ttlOf(s, now, idle))
 return {'ok', reply(s)}

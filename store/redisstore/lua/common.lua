@@ -17,18 +17,39 @@ local function hex(s)
 end
 local function ms(x) return string.format('%d', math.floor(x)) end
 
--- fields turns an HGETALL reply into a table; sid is kept as .id.
+-- fields turns a field/value list into a table; sid is kept as .id.
 local function fields(sid, f)
   local s = {id = sid, raw = f}
   for i = 1, #f, 2 do s[f[i]] = f[i + 1] end
   return s
 end
 
+-- A session is one string: its field/value list packed with msgpack. A
+-- hash would be smaller only while every value fits a listpack (64 bytes
+-- by default; a user agent does not), and then costs ~1.3 KB.
+
 -- load returns uid's session sid, or nil.
 local function load(uid, sid)
-  local f = redis.call('HGETALL', skey(uid, sid))
-  if #f == 0 then return nil end
-  return fields(sid, f)
+  local b = redis.call('GET', skey(uid, sid))
+  if not b then return nil end
+  return fields(sid, cmsgpack.unpack(b))
+end
+
+-- save writes session s (its TTL is set by expire).
+local function save(s)
+  redis.call('SET', skey(s.u, s.id), cmsgpack.pack(s.raw), 'KEEPTTL')
+end
+
+-- update returns s with the fields in ch replaced (or added), unsaved.
+local function update(s, ch)
+  local f = {}
+  for i = 1, #s.raw, 2 do
+    local name = s.raw[i]
+    f[#f + 1] = name
+    if ch[name] ~= nil then f[#f + 1] = ch[name]; ch[name] = nil else f[#f + 1] = s.raw[i + 1] end
+  end
+  for name, v in pairs(ch) do f[#f + 1] = name; f[#f + 1] = v end
+  return fields(s.id, f)
 end
 
 -- owner returns the user id of session sid (from its global pointer).

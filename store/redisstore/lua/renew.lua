@@ -7,17 +7,9 @@ local uid = owner(old)
 local s = uid and load(uid, old)
 if not s or expiredAt(s, now, idle) then return {'notfound'} end
 local ended = finish(s, 'renewed', ARGV[6], ARGV[8])
-local f = {}
-local set = {k = ARGV[4], g = '1', h = ARGV[5], t = ARGV[6], a = ARGV[6], l = ARGV[6]}
-for i = 1, #s.raw, 2 do
-  local name = s.raw[i]
-  f[#f + 1] = name
-  f[#f + 1] = set[name] or s.raw[i + 1]
-  set[name] = nil
-end
-for name, val in pairs(set) do f[#f + 1] = name; f[#f + 1] = val end
-redis.call('HSET', skey(uid, new), unpack(f))
-local n = fields(new, f)
+local n = update(s, {k = ARGV[4], g = '1', h = ARGV[5], t = ARGV[6], a = ARGV[6], l = ARGV[6]})
+n.id = new
+redis.call('SET', skey(uid, new), cmsgpack.pack(n.raw))
 redis.call('ZADD', ikey(uid), n.c, new)
 expire(n, ttlOf(n, now, idle))
 return {'ok', reply(n), ended}

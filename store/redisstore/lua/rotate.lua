@@ -12,9 +12,8 @@ local act = decideRotation(s, {now = now, idle = idle, gen = num(ARGV[3]), grace
 if act == 'rotate' then
   local x = ARGV[10]
   if num(s.e) < num(x) then x = s.e end
-  redis.call('HSET', skey(uid, sid), 'g', string.format('%d', num(s.g) + 1), 'h', ARGV[5],
-    't', ARGV[6], 'l', ARGV[6], 'x', x)
-  s = load(uid, sid)
+  s = update(s, {g = string.format('%d', num(s.g) + 1), h = ARGV[5], t = ARGV[6], l = ARGV[6], x = x})
+  save(s)
   expire(s, ttlOf(s, now, idle))
   return {act, s.t, reply(s)}
 elseif act == 'replay' then
