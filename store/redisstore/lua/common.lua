@@ -93,11 +93,15 @@ local function revoke(sid, uid, nb, untl, now)
   return id
 end
 
--- finish ends session s: deleted, and a revocation written. It returns the
--- Ended entry {reason, revocation id, session}.
+-- finish ends session s: a revocation written, then the session deleted.
+-- It returns the Ended entry {reason, revocation id, session}. Revocation
+-- first: Redis does not roll a script back, so if the append fails (the
+-- script stops there) the session is still whole rather than gone without
+-- its revocation: a failure fails closed.
 local function finish(s, reason, now, untl)
+  local id = revoke(s.id, s.u, '0', untl, now)
   drop(s)
-  return {reason, revoke(s.id, s.u, '0', untl, now), reply(s)}
+  return {reason, id, reply(s)}
 end
 
 -- userSessions lists uid's sessions newest first (created desc, id desc,

@@ -1,0 +1,27 @@
+package redisstore_test
+
+import (
+	"testing"
+	"time"
+)
+
+// TestAFailedRevocationLeavesTheSessionWhole: Redis does not roll a script
+// back, so each script writes the revocation before it deletes the session.
+// Here the append fails (the log's last id is ahead of its counter, as
+// after the counter was lost): the logout errors and the session is intact,
+// never deleted without its revocation.
+func TestAFailedRevocationLeavesTheSessionWhole(t *testing.T) {
+	s, prefix := openOn(t, nil)
+	c := rawClient(t)
+	addUser(t, s, "u1")
+	mustLogin(t, s, "u1", "s1", 0)
+	if err := c.Do(t.Context(), c.B().Xadd().Key(prefix+"revlog").Id("999999-0").FieldValue().FieldValue("s", "x").Build()).Error(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.EndSessions(t.Context(), "u1", []string{"s1"}, "logout", t0, t0.Add(time.Hour)); err == nil {
+		t.Fatal("EndSessions succeeded without being able to write its revocation")
+	}
+	if _, err := s.Session(t.Context(), "s1"); err != nil {
+		t.Errorf("the session after a failed revocation: %v, want it intact", err)
+	}
+}
