@@ -19,7 +19,7 @@ import (
 // every test works under its own key prefix and deletes it afterwards.
 const redisURLEnv = "GATEHOUSE_TEST_REDIS_URL"
 
-func redisURL(t *testing.T) string {
+func redisURL(t testing.TB) string {
 	t.Helper()
 	u := os.Getenv(redisURLEnv)
 	if u == "" {
@@ -44,7 +44,7 @@ func redisURL(t *testing.T) string {
 
 // open returns a fresh composite store: a new SQLite users store in a
 // temp dir and a unique key prefix, deleted when the test ends.
-func open(t *testing.T) *redisstore.Store {
+func open(t testing.TB) *redisstore.Store {
 	t.Helper()
 	s, _ := openOn(t, nil)
 	return s
@@ -52,7 +52,7 @@ func open(t *testing.T) *redisstore.Store {
 
 // openOn is open with the users store wrapped by wrap (nil: as is); it
 // also returns the key prefix.
-func openOn(t *testing.T, wrap func(store.Store) store.Store) (*redisstore.Store, string) {
+func openOn(t testing.TB, wrap func(store.Store) store.Store) (*redisstore.Store, string) {
 	t.Helper()
 	u := redisURL(t)
 	sq, err := sqlitestore.Open(t.Context(), filepath.Join(t.TempDir(), "users.db"))

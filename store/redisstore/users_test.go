@@ -20,7 +20,7 @@ var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 
 func sha(s string) []byte { h := sha256.Sum256([]byte(s)); return h[:] }
 
-func addUser(t *testing.T, s store.Store, id string) store.User {
+func addUser(t testing.TB, s store.Store, id string) store.User {
 	t.Helper()
 	u := store.User{ID: id, Username: id, PasswordHash: "old", Roles: []string{"user"}, CreatedAt: t0, UpdatedAt: t0}
 	if err := s.CreateUser(t.Context(), u); err != nil {
