@@ -215,6 +215,9 @@ func (a *App) Background(ctx context.Context) {
 	if a.Webhook != nil {
 		go a.Webhook.Run(ctx)
 	}
+	if w, ok := a.Store.(logWaiter); ok {
+		go a.followLog(ctx, w)
+	}
 	sweep := time.NewTicker(a.Config.SweepInterval)
 	defer sweep.Stop()
 	// Revocations written by another process on the same store (the CLI, a
