@@ -22,6 +22,13 @@ import (
 // lines, and returns its address.
 func startRedis(t *testing.T, conf ...string) string {
 	t.Helper()
+	return startRedisOn(t, "port", conf...)
+}
+
+// startRedisOn is startRedis listening with portDirective ("port", or
+// "tls-port" with the plain port off).
+func startRedisOn(t *testing.T, portDirective string, conf ...string) string {
+	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		testenv.RequireIntegration(t, "redis-server", "install it with `apt-get install redis-server`")
@@ -37,7 +44,7 @@ func startRedis(t *testing.T, conf ...string) string {
 	if err := os.WriteFile(file, []byte(strings.Join(conf, "\n")+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, file, "--port", fmt.Sprint(port), "--bind", "127.0.0.1",
+	cmd := exec.Command(bin, file, "--port", "0", "--"+portDirective, fmt.Sprint(port), "--bind", "127.0.0.1",
 		"--dir", dir, "--save", "", "--appendonly", "no", "--logfile", filepath.Join(dir, "redis.log"))
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
