@@ -20,7 +20,8 @@
 //	Pcookie:<hex>         string -> "uid sid" (browser cookie lookup)
 //	Pchal:<hex>           string -> uid (challenges are consumed by hash alone)
 //	Prl:<bucket>          hash   a token bucket (absent = full)
-//	Prevseq               int    the revocation id counter
+//	Prevseq               int    the revocation id counter (starts at Redis'
+//	                             clock in µs, so it never goes back)
 //	Prevlog               stream the revocation log, entry id "<id>-0"
 //
 // Each session key and its pointers expire at the session's effective

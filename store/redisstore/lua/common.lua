@@ -86,8 +86,17 @@ end
 -- revoke appends a revocation to the log and returns its id. The id comes
 -- from a counter incremented in the same script as the XADD, so ids follow
 -- commit order (scripts run one at a time) and never go back after a trim.
+-- A missing counter (first use, or a Redis that lost its data) starts at
+-- Redis' clock in microseconds: above every id handed out before, so the
+-- nodes' cursors never skip the new entries (ids grow by one per
+-- revocation, far slower than the clock).
 local function revoke(sid, uid, nb, untl, now)
   local id = redis.call('INCR', P .. 'revseq')
+  if id == 1 then
+    local t = redis.call('TIME')
+    id = tonumber(t[1]) * 1000000 + tonumber(t[2])
+    redis.call('SET', P .. 'revseq', string.format('%d', id))
+  end
   redis.call('XADD', P .. 'revlog', string.format('%d-0', id),
     's', sid, 'u', uid, 'nb', nb, 'un', untl, 'at', now)
   return id
