@@ -28,7 +28,7 @@ func fromMicro(s string) time.Time {
 
 func us(d time.Duration) string { return strconv.FormatInt(d.Microseconds(), 10) }
 
-// sessionFields is a session as the field/value pairs of its hash (short
+// sessionFields is a session as the field/value list it is stored as (short
 // names keep a session small; see lua/rules.lua for their meaning).
 func sessionFields(s store.Session) ([]string, error) {
 	roles := s.Roles

@@ -10,7 +10,8 @@
 //
 // Key layout (P is Options.Prefix, default "gh:"):
 //
-//	P{u:<uid>}:s:<sid>    hash   one session and its refresh chain
+//	P{u:<uid>}:s:<sid>    string one session and its refresh chain: its
+//	                             field/value list packed with msgpack
 //	P{u:<uid>}:idx        zset   the user's session ids, scored by creation
 //	P{u:<uid>}:cred       string the user's credential version, only around
 //	                             a password change or deletion (see users.go)
