@@ -29,6 +29,14 @@ func startRedis(t *testing.T, conf ...string) string {
 // "tls-port" with the plain port off).
 func startRedisOn(t *testing.T, portDirective string, conf ...string) string {
 	t.Helper()
+	addr, _ := startRedisProc(t, portDirective, conf...)
+	return addr
+}
+
+// startRedisProc is startRedisOn that also returns the process, for tests
+// that pause or kill it.
+func startRedisProc(t *testing.T, portDirective string, conf ...string) (string, *os.Process) {
+	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		testenv.RequireIntegration(t, "redis-server", "install it with `apt-get install redis-server`")
@@ -55,7 +63,7 @@ func startRedisOn(t *testing.T, portDirective string, conf ...string) string {
 		c, err := net.Dial("tcp", addr)
 		if err == nil {
 			c.Close()
-			return addr
+			return addr, cmd.Process
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("redis-server on %s did not start: %v", addr, err)
