@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,20 +20,32 @@ import (
 	"github.com/gatehouse/gatehouse/store/sqlitestore"
 )
 
-// writeCert writes a CA and a server certificate for 127.0.0.1 signed by
-// it, and returns the paths of the CA, the server certificate and its key.
+// testCA is one CA for the whole test process: Go reads the system roots
+// (SSL_CERT_FILE) once, so every run of TestRediss (-count=N) must present
+// certificates of the CA that was read first.
+var testCA = sync.OnceValues(func() (*x509.Certificate, *ecdsa.PrivateKey) {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		panic(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		panic(err)
+	}
+	return cert, key
+})
+
+// writeCert writes the test CA and a server certificate for 127.0.0.1
+// signed by it, and returns the paths of the CA, the server certificate
+// and its key.
 func writeCert(t *testing.T) (ca, cert, key string) {
 	t.Helper()
 	dir := t.TempDir()
-	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caCert, _ := x509.ParseCertificate(caDER)
+	caCert, caKey := testCA()
 	srvKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	srvTmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
@@ -50,7 +63,7 @@ func writeCert(t *testing.T) (ca, cert, key string) {
 		}
 		return p
 	}
-	return write("ca.pem", "CERTIFICATE", caDER), write("server.pem", "CERTIFICATE", srvDER),
+	return write("ca.pem", "CERTIFICATE", caCert.Raw), write("server.pem", "CERTIFICATE", srvDER),
 		write("server.key", "PRIVATE KEY", keyDER)
 }
 
