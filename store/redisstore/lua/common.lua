@@ -24,20 +24,37 @@ local function fields(sid, f)
   return s
 end
 
--- A session is one string: its field/value list packed with msgpack. A
+-- A session is one string: its values in the order of FIELDS, packed
+-- with msgpack, times and the generation as integers (9 bytes, not 17). A
 -- hash would be smaller only while every value fits a listpack (64 bytes
 -- by default; a user agent does not), and then costs ~1.3 KB.
+local FIELDS = {'u', 'd', 'n', 'r', 'c', 'l', 'a', 'e', 'x', 'g', 't', 'i', 'ua', 'h', 'k'}
+local INTEGER = {c = true, l = true, a = true, e = true, x = true, g = true, t = true}
 
--- load returns uid's session sid, or nil.
+-- load returns uid's session sid, or nil. Integers come back as the
+-- decimal strings the rest of the scripts (and Go) use.
 local function load(uid, sid)
   local b = redis.call('GET', skey(uid, sid))
   if not b then return nil end
-  return fields(sid, cmsgpack.unpack(b))
+  local v, f = cmsgpack.unpack(b), {}
+  for i, name in ipairs(FIELDS) do
+    local x = v[i]
+    if INTEGER[name] then x = string.format('%d', x) end
+    f[#f + 1] = name
+    f[#f + 1] = x
+  end
+  return fields(sid, f)
 end
 
 -- save writes session s (its TTL is set by expire).
 local function save(s)
-  redis.call('SET', skey(s.u, s.id), cmsgpack.pack(s.raw), 'KEEPTTL')
+  local v = {}
+  for i, name in ipairs(FIELDS) do
+    local x = s[name] or ''
+    if INTEGER[name] then x = num(x) end
+    v[i] = x
+  end
+  redis.call('SET', skey(s.u, s.id), cmsgpack.pack(v), 'KEEPTTL')
 end
 
 -- update returns s with the fields in ch replaced (or added), unsaved.
@@ -70,7 +87,7 @@ local function expire(s, ttl)
   redis.call('PEXPIRE', skey(s.u, s.id), t)
   redis.call('SET', P .. 'sid:' .. s.id, s.u, 'PX', t)
   if s.k and s.k ~= '' then
-    redis.call('SET', P .. 'cookie:' .. hex(s.k), s.u .. ' ' .. s.id, 'PX', t)
+    redis.call('SET', P .. 'cookie:' .. hex(s.k), s.id, 'PX', t)
   end
   local cur = redis.call('PTTL', ikey(s.u))
   if cur < ttl then redis.call('PEXPIRE', ikey(s.u), t) end

@@ -26,7 +26,7 @@ for _, e in ipairs(ending) do out[#out + 1] = finish(e[1], e[2], ARGV[5], untl) 
 local f = {}
 for i = 13 + n, #ARGV do f[#f + 1] = ARGV[i] end
 local s = fields(sid, f)
-redis.call('SET', skey(uid, sid), cmsgpack.pack(f))
+save(s)
 redis.call('ZADD', ikey(uid), s.c, sid)
 expire(s, ttlOf(s, now, idle))
 return out

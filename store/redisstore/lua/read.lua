@@ -2,12 +2,10 @@
 -- ARGV: P, 'id' or 'cookie', sid or cookie hash. Reply: session or nil.
 local sid, uid = ARGV[3], nil
 if ARGV[2] == 'cookie' then
-  local ptr = redis.call('GET', P .. 'cookie:' .. hex(ARGV[3]))
-  if not ptr then return false end
-  uid, sid = ptr:match('^(%S+) (%S+)$')
-else
-  uid = owner(sid)
+  sid = redis.call('GET', P .. 'cookie:' .. hex(ARGV[3]))
+  if not sid then return false end
 end
+uid = owner(sid)
 local s = uid and load(uid, sid)
 if not s then return false end
 if ARGV[2] == 'cookie' and s.k ~= ARGV[3] then return false end

@@ -9,7 +9,7 @@ if not s or expiredAt(s, now, idle) then return {'notfound'} end
 local ended = finish(s, 'renewed', ARGV[6], ARGV[8])
 local n = update(s, {k = ARGV[4], g = '1', h = ARGV[5], t = ARGV[6], a = ARGV[6], l = ARGV[6]})
 n.id = new
-redis.call('SET', skey(uid, new), cmsgpack.pack(n.raw))
+save(n)
 redis.call('ZADD', ikey(uid), n.c, new)
 expire(n, ttlOf(n, now, idle))
 return {'ok', reply(n), ended}
