@@ -11,14 +11,14 @@
 // Key layout (P is Options.Prefix, default "gh:"):
 //
 //	P{u:<uid>}:s:<sid>    string one session and its refresh chain: its
-//	                             field/value list packed with msgpack
+//	                             values packed with msgpack (lua/common.lua)
 //	P{u:<uid>}:idx        zset   the user's session ids, scored by creation
 //	P{u:<uid>}:cred       string the user's credential version, only around
 //	                             a password change or deletion (see users.go)
 //	P{u:<uid>}:ch:<hex>   hash   a login challenge
 //	P{u:<uid>}:chs        set    the user's challenge hashes
 //	Psid:<sid>            string -> uid (sessions are looked up by id alone)
-//	Pcookie:<hex>         string -> "uid sid" (browser cookie lookup)
+//	Pcookie:<hex>         string -> sid (browser cookie lookup)
 //	Pchal:<hex>           string -> uid (challenges are consumed by hash alone)
 //	Prl:<bucket>          hash   a token bucket (absent = full)
 //	Prevseq               int    the revocation id counter (starts at Redis'
