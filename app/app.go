@@ -305,6 +305,6 @@ func (a *App) Describe() []any {
 	if k != nil {
 		kid = k.ID
 	}
-	return []any{"store", "sqlite", "db", DBPath(a.Config), "signing_alg", a.Config.SigningAlg, "kid", kid,
+	return []any{"store", storeName(a.Config), "db", DBPath(a.Config), "signing_alg", a.Config.SigningAlg, "kid", kid,
 		"issuer", a.Config.IssuerOrDefault(), "cpus", runtime.NumCPU()}
 }

@@ -32,3 +32,13 @@ func openStore(ctx context.Context, c config.Config) (store.Store, error) {
 	}
 	return rs, nil
 }
+
+// storeName names the store in the startup line: "sqlite", or
+// "redis+sqlite" (sessions in Redis; its URL is not logged, it may hold a
+// password).
+func storeName(c config.Config) string {
+	if c.RedisURL != "" {
+		return "redis+sqlite"
+	}
+	return "sqlite"
+}
