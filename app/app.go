@@ -264,6 +264,9 @@ func (a *App) Background(ctx context.Context) {
 		go a.Webhook.Run(ctx)
 	}
 	a.watchPushes(ctx)
+	if w, ok := a.Store.(logWaiter); ok {
+		go a.followLog(ctx, w)
+	}
 	sweep := time.NewTicker(a.Config.SweepInterval)
 	defer sweep.Stop()
 	// Revocations written by another process on the same store (the CLI, a
@@ -353,9 +356,13 @@ func (a *App) Describe() []any {
 	if k != nil {
 		kid = k.ID
 	}
-	// What is stored where: users, keys, sessions, revocations, rate
-	// limits, challenges and the audit trail all go to the one store.
+	// What is stored where: everything in the one store, or the session
+	// state in Redis and users, keys and the audit trail in the other.
+	stores := "users,keys,sessions,revocations,limits,challenges,audit"
+	if a.Config.RedisURL != "" {
+		stores = "redis:sessions,revocations,limits,challenges db:users,keys,audit"
+	}
 	return []any{"store", StoreKind(a.Config), "db", StoreLocation(a.Config),
-		"stores", "users,keys,sessions,revocations,limits,challenges,audit", "signing_alg", a.Config.SigningAlg, "kid", kid,
+		"stores", stores, "signing_alg", a.Config.SigningAlg, "kid", kid,
 		"issuer", a.Config.IssuerOrDefault(), "cpus", runtime.NumCPU()}
 }

@@ -115,14 +115,6 @@ func TestPostgresWithAnotherMasterKeyRefused(t *testing.T) {
 	}
 }
 
-func TestRedisURLStillRefused(t *testing.T) {
-	c := testenv.Config(t)
-	c.RedisURL = "redis://127.0.0.1:6379"
-	if _, err := Open(context.Background(), c, quietLog(), nil); err == nil || !strings.Contains(err.Error(), "--redis-url") {
-		t.Fatalf("Open with --redis-url = %v", err)
-	}
-}
-
 func TestRedactURL(t *testing.T) {
 	for in, want := range map[string]string{
 		"postgres://gh:s3cret@db:5432/auth?sslmode=verify-full": "postgres://gh@db:5432/auth?sslmode=verify-full",

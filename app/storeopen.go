@@ -5,40 +5,62 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 
 	"github.com/gatehouse/gatehouse/config"
 	"github.com/gatehouse/gatehouse/store"
 	"github.com/gatehouse/gatehouse/store/pgstore"
+	"github.com/gatehouse/gatehouse/store/redisstore"
 	"github.com/gatehouse/gatehouse/store/sqlitestore"
 )
 
 // openStore opens the store the configuration names: PostgreSQL for
 // everything with --postgres-url (any number of nodes may share it), else
-// the embedded SQLite database in the data dir (one node).
+// the embedded SQLite database in the data dir (one node); with
+// --redis-url the session state (sessions, refresh chains, revocations,
+// rate limits, challenges) moves to Redis and the other store keeps users,
+// keys and the audit trail.
 func openStore(ctx context.Context, c config.Config) (store.Store, error) {
-	if c.RedisURL != "" {
-		return nil, errors.New("--redis-url is not supported by this version yet; leave it empty (--postgres-url alone serves any number of nodes)")
+	if strings.HasPrefix(c.RedisURL, "redis-cluster://") {
+		return nil, errors.New("--redis-url redis-cluster:// is not supported by this version yet; use redis:// or rediss:// (one Redis, or Sentinel)")
 	}
+	var base store.Store
 	if c.PostgresURL != "" {
 		st, err := pgstore.Open(ctx, c.PostgresURL, pgstore.Options{})
 		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", StoreLocation(c), err)
 		}
-		return st, nil
+		base = st
+	} else {
+		st, err := sqlitestore.Open(ctx, DBPath(c))
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", DBPath(c), err)
+		}
+		base = st
 	}
-	st, err := sqlitestore.Open(ctx, DBPath(c))
+	if c.RedisURL == "" {
+		return base, nil
+	}
+	rs, err := redisstore.Open(ctx, c.RedisURL, base, redisstore.Options{})
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", DBPath(c), err)
+		base.Close()
+		return nil, fmt.Errorf("--redis-url: %w", err)
 	}
-	return st, nil
+	return rs, nil
 }
 
-// StoreKind is "postgres" or "sqlite".
+// StoreKind is "postgres" or "sqlite", with "redis+" in front when the
+// session state is in Redis (its URL is not logged: it may hold a
+// password).
 func StoreKind(c config.Config) string {
+	kind := "sqlite"
 	if c.PostgresURL != "" {
-		return "postgres"
+		kind = "postgres"
 	}
-	return "sqlite"
+	if c.RedisURL != "" {
+		return "redis+" + kind
+	}
+	return kind
 }
 
 // StoreLocation says where the store is, for messages and the startup

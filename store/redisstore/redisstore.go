@@ -1,0 +1,155 @@
+package redisstore
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gatehouse/gatehouse/store"
+	"github.com/redis/rueidis"
+)
+
+var _ store.Store = (*Store)(nil)
+
+// Options tune a Store. The zero value is the production default.
+type Options struct {
+	// Prefix starts every key (default "gh:"); tests use a unique one each.
+	Prefix string
+	// CredTTL is how long Redis keeps a user's credential version after a
+	// password change or deletion (default an hour): longer than any login
+	// between its password check and its CreateSession.
+	CredTTL time.Duration
+	// Timeout bounds each Redis command (default 2s), so a stalled Redis
+	// makes requests fail with store.ErrUnavailable instead of hanging.
+	Timeout time.Duration
+}
+
+// Store is a store.Store with session state in Redis and users, keys and
+// events in another store. It owns both: Close closes them.
+type Store struct {
+	store.Users
+	store.Keys
+	store.Events
+	users store.Store
+	c     rueidis.Client
+	p     string
+	opt   Options
+}
+
+// Open connects to the Redis at rawURL (redis:// or rediss://, with the
+// user and password of the URL) and returns the composite store on users.
+// redis-cluster:// is refused for now (see doc.go).
+func Open(ctx context.Context, rawURL string, users store.Store, opt Options) (*Store, error) {
+	co, prefix, err := clientOption(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	if opt.Prefix == "" {
+		opt.Prefix = cmp.Or(prefix, "gh:")
+	}
+	if opt.CredTTL <= 0 {
+		opt.CredTTL = time.Hour
+	}
+	if opt.Timeout <= 0 {
+		opt.Timeout = 2 * time.Second
+	}
+	co.ConnWriteTimeout = opt.Timeout
+	c, err := rueidis.NewClient(co)
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: connect: %w: %w", store.ErrUnavailable, err)
+	}
+	s := &Store{Users: users, Keys: users, Events: users, users: users, c: c, p: opt.Prefix, opt: opt}
+	if err := s.ping(ctx); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// clientOption parses a redis:// or rediss:// URL (user and password, /db,
+// and rueidis' query parameters) and its own parameter prefix=, the key
+// prefix (several deployments on one Redis). Client-side caching is off:
+// every read must see the latest write of any node.
+func clientOption(rawURL string) (rueidis.ClientOption, string, error) {
+	var none rueidis.ClientOption
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return none, "", errors.New("redisstore: bad URL") // the URL may hold a password: not echoed
+	}
+	switch u.Scheme {
+	case "redis", "rediss":
+	case "redis-cluster":
+		return none, "", errors.New("redisstore: redis-cluster:// is not supported yet; use one Redis (with a replica) through redis:// or rediss://")
+	default:
+		return none, "", fmt.Errorf("redisstore: URL scheme %q: want redis:// or rediss://", u.Scheme)
+	}
+	q := u.Query()
+	prefix := q.Get("prefix")
+	q.Del("prefix")
+	u.RawQuery = q.Encode()
+	co, err := rueidis.ParseURL(u.String())
+	if err != nil {
+		return none, "", fmt.Errorf("redisstore: bad URL: %w", err)
+	}
+	co.DisableCache = true
+	co.ForceSingleClient = true
+	return co, prefix, nil
+}
+
+// Ping checks Redis and the users store.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.ping(ctx); err != nil {
+		return err
+	}
+	return s.users.Ping(ctx)
+}
+
+func (s *Store) ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, s.opt.Timeout)
+	defer cancel()
+	return wrap("ping", s.c.Do(ctx, s.c.B().Ping().Build()).Error())
+}
+
+// Close closes the Redis client and the users store.
+func (s *Store) Close() error {
+	s.c.Close()
+	return s.users.Close()
+}
+
+// exec runs script with args after the prefix, bounded by the timeout.
+func (s *Store) exec(ctx context.Context, script *rueidis.Lua, key string, args ...string) rueidis.RedisResult {
+	ctx, cancel := context.WithTimeout(ctx, s.opt.Timeout)
+	defer cancel()
+	return script.Exec(ctx, s.c, []string{key}, append([]string{s.p}, args...))
+}
+
+// userKey is the key naming uid's slot (passed as the script's KEYS[1]).
+func (s *Store) userKey(uid string) string { return s.p + "{u:" + uid + "}" }
+
+// globMatch escapes the prefix for SCAN MATCH.
+func (s *Store) globMatch(rest string) string {
+	r := strings.NewReplacer(`\`, `\\`, `*`, `\*`, `?`, `\?`, `[`, `\[`, `]`, `\]`)
+	return r.Replace(s.p) + rest
+}
+
+// wrap prefixes err with the operation; anything that is not an answer
+// from Redis (a network error, a timeout) is store.ErrUnavailable.
+func wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	for _, e := range []error{store.ErrNotFound, store.ErrSessionExpired, store.ErrRefreshExpired,
+		store.ErrReused, store.ErrSessionLimit, store.ErrCredentialChanged, store.ErrConflict, store.ErrUnavailable} {
+		if errors.Is(err, e) {
+			return fmt.Errorf("redisstore: %s: %w", op, err)
+		}
+	}
+	if _, ok := rueidis.IsRedisErr(err); ok && !rueidis.IsRedisNil(err) {
+		return fmt.Errorf("redisstore: %s: %w", op, err)
+	}
+	return fmt.Errorf("redisstore: %s: %w: %w", op, store.ErrUnavailable, err)
+}
