@@ -27,6 +27,9 @@ func TestLayering(t *testing.T) {
 		// credential is shared by the server, the gateway and the verifier
 		// library: it may speak HTTP but must not know the server.
 		"credential": {"github.com/gatehouse/gatehouse/"},
+		// client is a public library for any Go program: nothing of the
+		// server (TestClientIsStandardLibraryOnly goes further).
+		"client": {"github.com/gatehouse/gatehouse/"},
 		// The pages and the JSON API are siblings over authn and browser;
 		// neither reaches into the other.
 		"web": {"github.com/gatehouse/gatehouse/httpapi", "github.com/gatehouse/gatehouse/store/sqlitestore"},
@@ -57,6 +60,30 @@ func TestLayering(t *testing.T) {
 		})
 		if err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// TestClientIsStandardLibraryOnly: the public client package imports only
+// the standard library, so using it pulls in no module at all.
+func TestClientIsStandardLibraryOnly(t *testing.T) {
+	files, err := filepath.Glob("client/*.go")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no client sources: %v", err)
+	}
+	for _, path := range files {
+		if strings.HasSuffix(path, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, imp := range f.Imports {
+			p := strings.Trim(imp.Path.Value, `"`)
+			if first, _, _ := strings.Cut(p, "/"); strings.Contains(first, ".") {
+				t.Errorf("%s imports %s, which is not in the standard library", path, p)
+			}
 		}
 	}
 }
