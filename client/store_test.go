@@ -17,7 +17,9 @@ func TestTokenStores(t *testing.T) {
 	t.Parallel()
 	for name, newStore := range map[string]func(t *testing.T) client.TokenStore{
 		"memory": func(*testing.T) client.TokenStore { return &client.MemoryStore{} },
-		"file":   func(t *testing.T) client.TokenStore { return client.NewFileStore(filepath.Join(t.TempDir(), "tokens.json")) },
+		"file": func(t *testing.T) client.TokenStore {
+			return client.NewFileStore(filepath.Join(t.TempDir(), "tokens.json"))
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
