@@ -30,6 +30,8 @@ func TestLayering(t *testing.T) {
 		// client is a public library for any Go program: nothing of the
 		// server (TestClientIsStandardLibraryOnly goes further).
 		"client": {"github.com/gatehouse/gatehouse/"},
+		// openapi is the document and its checker; httpapi serves it.
+		"openapi": {"github.com/gatehouse/gatehouse/", "net/http/httptest"},
 		// The pages and the JSON API are siblings over authn and browser;
 		// neither reaches into the other.
 		"web": {"github.com/gatehouse/gatehouse/httpapi", "github.com/gatehouse/gatehouse/store/sqlitestore"},
