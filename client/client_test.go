@@ -9,6 +9,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/client"
 	"github.com/gatehouse/gatehouse/config"
+	"github.com/gatehouse/gatehouse/httpapi"
 )
 
 func must[T any](t *testing.T) func(T, error) T {
@@ -237,5 +238,21 @@ func TestRateLimitedCarriesRetryAfter(t *testing.T) {
 	e := wantErr(t, err, client.ErrRateLimited, 429)
 	if e.RetryAfter <= 0 {
 		t.Fatalf("RetryAfter %v", e.RetryAfter)
+	}
+}
+
+// TestEveryServerCodeHasASentinel: each code the server can answer
+// (httpapi.ErrorCodes) is matched by a sentinel of this package.
+func TestEveryServerCodeHasASentinel(t *testing.T) {
+	t.Parallel()
+	have := client.Codes()
+	for _, code := range httpapi.ErrorCodes() {
+		if !slices.Contains(have, code) {
+			t.Errorf("no sentinel for %q", code)
+		}
+		e := &client.Error{Code: code}
+		if errors.Is(e, client.ErrLoggedOut) {
+			t.Errorf("%q matches ErrLoggedOut", code)
+		}
 	}
 }

@@ -132,3 +132,56 @@ func TestEndedSessionLogsOut(t *testing.T) {
 		t.Fatalf("err = %v, want ErrLoggedOut wrapping invalid_refresh_token", err)
 	}
 }
+
+// pausing is a Base transport that holds the first answer to pausePath
+// until release is closed, signalling held when it has it.
+type pausing struct {
+	base      http.RoundTripper
+	pausePath string
+	once      sync.Once
+	held      chan struct{}
+	release   chan struct{}
+}
+
+func (p *pausing) RoundTrip(r *http.Request) (*http.Response, error) {
+	res, err := p.base.RoundTrip(r)
+	if r.URL.Path == p.pausePath {
+		p.once.Do(func() {
+			close(p.held)
+			<-p.release
+		})
+	}
+	return res, err
+}
+
+// TestLateExpiredAnswerRetriesWithoutRefreshing: a request sent with the
+// old access token whose 401 arrives after another refresh replaced the
+// pair retries with the new token and does not refresh again (a second
+// refresh of the spent token would be a reuse).
+func TestLateExpiredAnswerRetriesWithoutRefreshing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := start(t, nil)
+	p := &pausing{base: http.DefaultTransport, pausePath: "/v1/me", held: make(chan struct{}), release: make(chan struct{})}
+	c, uid := s.loggedIn("lena", client.WithHTTPClient(&http.Client{Transport: p}))
+	s.clock.Add(16 * time.Minute)
+	before := s.refreshes.Load()
+
+	done := make(chan error, 1)
+	go func() {
+		me, err := c.Me(ctx)
+		if err == nil && me.User.ID != uid {
+			err = errors.New("wrong user")
+		}
+		done <- err
+	}()
+	<-p.held // Me has its 401 token_expired in hand
+	must[*client.TokenPair](t)(c.Refresh(ctx))
+	close(p.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n := s.refreshes.Load() - before; n != 1 {
+		t.Fatalf("%d refresh requests, want 1 (the late answer must reuse the new pair)", n)
+	}
+}
