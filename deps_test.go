@@ -4,6 +4,7 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -86,6 +87,21 @@ func TestClientIsStandardLibraryOnly(t *testing.T) {
 			if first, _, _ := strings.Cut(p, "/"); strings.Contains(first, ".") {
 				t.Errorf("%s imports %s, which is not in the standard library", path, p)
 			}
+		}
+	}
+}
+
+// TestServerDoesNotLinkTestHelpers: the OpenAPI validator (pb33f's
+// libopenapi-validator, through openapi/openapitest) is for tests; the
+// gatehouse binary must not link it.
+func TestServerDoesNotLinkTestHelpers(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "./cmd/gatehouse").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, p := range strings.Fields(string(out)) {
+		if strings.HasPrefix(p, "github.com/pb33f/") || strings.HasSuffix(p, "/openapitest") {
+			t.Errorf("cmd/gatehouse links %s", p)
 		}
 	}
 }

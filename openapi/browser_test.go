@@ -8,15 +8,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gatehouse/gatehouse/openapi"
+	"github.com/gatehouse/gatehouse/openapi/openapitest"
 )
 
-// browser is a cookie-keeping caller that checks every answer against
-// the document (the client package speaks bearer only, so browser mode's
-// answers are checked here).
+// browser is a cookie-keeping caller (the client package speaks bearer
+// only, so browser mode's answers are checked here).
 type browser struct {
 	t       *testing.T
-	spec    *openapi.Spec
 	url     string
 	cookies map[string]string
 	csrf    string
@@ -43,9 +41,6 @@ func (b *browser) do(method, path, body string, status int) map[string]any {
 	if res.StatusCode != status {
 		b.t.Fatalf("%s %s: %d, want %d: %s", method, path, res.StatusCode, status, raw)
 	}
-	if err := b.spec.CheckResponse(method, req.URL.Path, res.StatusCode, res.Header, raw); err != nil {
-		b.t.Errorf("%v\nbody: %.300s", err, raw)
-	}
 	for _, c := range res.Cookies() {
 		if c.MaxAge < 0 {
 			delete(b.cookies, c.Name)
@@ -66,9 +61,9 @@ func (b *browser) do(method, path, body string, status int) map[string]any {
 // logout hold to the document (BrowserLogin, Set-Cookie, Error).
 func TestBrowserModeAnswersMatch(t *testing.T) {
 	t.Parallel()
-	srv := httptest.NewServer(open(t).Handler())
+	srv := httptest.NewServer(openapitest.Handler(t, open(t).Handler()))
 	defer srv.Close()
-	b := &browser{t: t, spec: load(t), url: srv.URL, cookies: map[string]string{}}
+	b := &browser{t: t, url: srv.URL, cookies: map[string]string{}}
 	b.do("POST", "/v1/signup", `{"username":"mallory","password":"correct horse"}`, 201)
 
 	b.do("POST", "/v1/login", `{"username":"mallory","password":"correct horse","delivery":"cookie"}`, 200)

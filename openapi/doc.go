@@ -5,7 +5,9 @@
 //
 // The checker knows the subset of JSON Schema the document uses: type
 // (one or a list), enum, const, properties, required,
-// additionalProperties, items, oneOf, anyOf and local $ref.
+// additionalProperties, items, oneOf, anyOf and local $ref. Tests pair it
+// with a full validator in package openapitest, which the server does not
+// link.
 package openapi
 
 import _ "embed"
