@@ -31,7 +31,9 @@ import (
 // When the refresh token is refused (invalid_refresh_token,
 // refresh_token_reused, session_expired) or there is none, RoundTrip
 // returns an error matching ErrLoggedOut and the store keeps only the
-// device id.
+// device id. A refresh that fails otherwise (the network, a 503) is
+// RoundTrip's error for every request that waited on it; the stored pair
+// is kept, so a later request tries again.
 type Transport struct {
 	// Base sends the requests; nil is http.DefaultTransport.
 	Base http.RoundTripper
