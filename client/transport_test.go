@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -183,5 +184,57 @@ func TestLateExpiredAnswerRetriesWithoutRefreshing(t *testing.T) {
 	}
 	if n := s.refreshes.Load() - before; n != 1 {
 		t.Fatalf("%d refresh requests, want 1 (the late answer must reuse the new pair)", n)
+	}
+}
+
+// failing is a Base transport whose next refresh request fails with a
+// network error.
+type failing struct {
+	base http.RoundTripper
+	fail atomic.Bool
+}
+
+var errNetwork = errors.New("network down")
+
+func (f *failing) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.Path == "/v1/token/refresh" && f.fail.CompareAndSwap(true, false) {
+		return nil, errNetwork
+	}
+	return f.base.RoundTrip(r)
+}
+
+// TestFailedRefreshKeepsTheSession: a refresh that fails on the network is
+// the request's error, the pair is kept, and the next request refreshes.
+func TestFailedRefreshKeepsTheSession(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := start(t, nil)
+	f := &failing{base: http.DefaultTransport}
+	c, _ := s.loggedIn("mona", client.WithHTTPClient(&http.Client{Transport: f}))
+	before := must[client.Tokens](t)(c.Tokens().Load(ctx))
+	s.clock.Add(16 * time.Minute)
+	f.fail.Store(true)
+	if _, err := c.Me(ctx); !errors.Is(err, errNetwork) || errors.Is(err, client.ErrLoggedOut) {
+		t.Fatalf("err = %v, want the network error", err)
+	}
+	if got := must[client.Tokens](t)(c.Tokens().Load(ctx)); got != before {
+		t.Fatalf("store changed: %+v", got)
+	}
+	must[*client.Me](t)(c.Me(ctx))
+}
+
+// TestOnlyExpiryRefreshes: a revoked access token's 401 is returned as it
+// is, without a refresh (its refresh token is dead too).
+func TestOnlyExpiryRefreshes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := start(t, nil)
+	c, uid := s.loggedIn("nina")
+	ok(t, s.newClient().ForceLogout(ctx, uid))
+	before := s.refreshes.Load()
+	_, err := c.Me(ctx)
+	wantErr(t, err, client.ErrTokenRevoked, 401)
+	if n := s.refreshes.Load() - before; n != 0 {
+		t.Fatalf("%d refreshes for a revoked token", n)
 	}
 }
