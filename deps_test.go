@@ -4,6 +4,7 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,6 +24,8 @@ func TestLayering(t *testing.T) {
 		"config":   {"github.com/gatehouse/gatehouse/"},
 		"audit":    {"net/http", "github.com/gatehouse/gatehouse/authn"},
 		"webhook":  {"github.com/gatehouse/gatehouse/authn"},
+		"openapi":  {"github.com/gatehouse/gatehouse/", "net/http/httptest"},
+		"client":   {"github.com/gatehouse/gatehouse/"},
 		// The gateway shares credentials with the API through authn and
 		// credential, never through the API's handlers.
 		"gateway": {"github.com/gatehouse/gatehouse/httpapi", "github.com/gatehouse/gatehouse/web", "github.com/gatehouse/gatehouse/store/sqlitestore"},
@@ -94,6 +97,45 @@ func TestVerifierImportsOnlyPublicPackages(t *testing.T) {
 					t.Errorf("%s imports %s", path, p)
 				}
 			}
+		}
+	}
+}
+
+// TestClientIsStandardLibraryOnly: the public client package imports only
+// the standard library, so using it pulls in no module at all.
+func TestClientIsStandardLibraryOnly(t *testing.T) {
+	files, err := filepath.Glob("client/*.go")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no client sources: %v", err)
+	}
+	for _, path := range files {
+		if strings.HasSuffix(path, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, imp := range f.Imports {
+			p := strings.Trim(imp.Path.Value, `"`)
+			if first, _, _ := strings.Cut(p, "/"); strings.Contains(first, ".") {
+				t.Errorf("%s imports %s, which is not in the standard library", path, p)
+			}
+		}
+	}
+}
+
+// TestServerDoesNotLinkTestHelpers: the OpenAPI validator (pb33f's
+// libopenapi-validator, through openapi/openapitest) is for tests; the
+// gatehouse binary must not link it.
+func TestServerDoesNotLinkTestHelpers(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "./cmd/gatehouse").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, p := range strings.Fields(string(out)) {
+		if strings.HasPrefix(p, "github.com/pb33f/") || strings.HasSuffix(p, "/openapitest") {
+			t.Errorf("cmd/gatehouse links %s", p)
 		}
 	}
 }

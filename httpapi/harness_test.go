@@ -54,7 +54,7 @@ func startWith(t *testing.T, c config.Config, clk *testenv.Clock) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(a.Handler())
+	srv := httptest.NewServer(checkedHandler(t, a.Handler()))
 	t.Cleanup(func() { srv.Close(); a.Close() })
 	return &env{t: t, url: srv.URL, app: a, clock: clk, cfg: c}
 }

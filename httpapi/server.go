@@ -98,6 +98,7 @@ func (s *Server) routesV1() {
 	s.handle("/v1/introspect", methods{"POST": s.admin(s.introspect)})
 	s.handle("/v1/revoke", methods{"POST": s.revoke})
 	s.handle("/v1/revocations", methods{"GET": s.revocations})
+	s.handle("/v1/openapi.yaml", methods{"GET": s.openAPI, "HEAD": s.openAPI})
 	s.handle("/v1/admin/users/{id}/logout", methods{"POST": s.admin(s.adminLogout)})
 	s.handle("/v1/admin/users/{id}/sessions", methods{"GET": s.admin(s.adminSessions)})
 	s.handle("/v1/admin/users/{id}/roles", methods{"PUT": s.admin(s.adminRoles)})
