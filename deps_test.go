@@ -24,8 +24,11 @@ func TestLayering(t *testing.T) {
 		"config":   {"github.com/gatehouse/gatehouse/"},
 		"audit":    {"net/http", "github.com/gatehouse/gatehouse/authn"},
 		"webhook":  {"github.com/gatehouse/gatehouse/authn"},
-		"openapi":  {"github.com/gatehouse/gatehouse/", "net/http/httptest"},
-		"client":   {"github.com/gatehouse/gatehouse/"},
+		// openapi reads the document from package docs (it embeds
+		// docs/openapi.yaml) and knows nothing else of the server.
+		"openapi": {"github.com/gatehouse/gatehouse/a", "github.com/gatehouse/gatehouse/b", "github.com/gatehouse/gatehouse/c", "github.com/gatehouse/gatehouse/g", "github.com/gatehouse/gatehouse/h", "github.com/gatehouse/gatehouse/k", "github.com/gatehouse/gatehouse/m", "github.com/gatehouse/gatehouse/p", "github.com/gatehouse/gatehouse/r", "github.com/gatehouse/gatehouse/s", "github.com/gatehouse/gatehouse/t", "github.com/gatehouse/gatehouse/v", "github.com/gatehouse/gatehouse/w", "net/http/httptest"},
+		"docs":    {"github.com/gatehouse/gatehouse/"},
+		"client":  {"github.com/gatehouse/gatehouse/"},
 		// The gateway shares credentials with the API through authn and
 		// credential, never through the API's handlers.
 		"gateway": {"github.com/gatehouse/gatehouse/httpapi", "github.com/gatehouse/gatehouse/web", "github.com/gatehouse/gatehouse/store/sqlitestore"},
@@ -136,6 +139,31 @@ func TestServerDoesNotLinkTestHelpers(t *testing.T) {
 	for _, p := range strings.Fields(string(out)) {
 		if strings.HasPrefix(p, "github.com/pb33f/") || strings.HasSuffix(p, "/openapitest") {
 			t.Errorf("cmd/gatehouse links %s", p)
+		}
+	}
+}
+
+// TestOpenAPIImportsOnlyDocs: package openapi reads the document from
+// package docs (which embeds docs/openapi.yaml) and knows nothing else of
+// the server.
+func TestOpenAPIImportsOnlyDocs(t *testing.T) {
+	files, err := filepath.Glob("openapi/*.go")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no openapi sources: %v", err)
+	}
+	for _, path := range files {
+		if strings.HasSuffix(path, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, imp := range f.Imports {
+			p := strings.Trim(imp.Path.Value, `"`)
+			if strings.HasPrefix(p, "github.com/gatehouse/gatehouse/") && p != "github.com/gatehouse/gatehouse/docs" {
+				t.Errorf("%s imports %s", path, p)
+			}
 		}
 	}
 }

@@ -8,5 +8,5 @@ import (
 )
 
 // checkedHandler holds every answer of this package's end-to-end tests —
-// the error cases included — to openapi/openapi.yaml when the test ends.
+// the error cases included — to docs/openapi.yaml when the test ends.
 func checkedHandler(t *testing.T, h http.Handler) http.Handler { return openapitest.Handler(t, h) }

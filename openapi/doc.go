@@ -1,7 +1,7 @@
-// Package openapi holds the OpenAPI 3.1 description of Gatehouse's HTTP
-// API (openapi.yaml, the one copy: the server serves it at
-// GET /v1/openapi.yaml and docs link to it) and a small checker that the
-// project's tests use to hold real answers to it.
+// Package openapi gives access to the OpenAPI 3.1 description of
+// Gatehouse's HTTP API (docs/openapi.yaml, the one copy, embedded by
+// package docs: the server serves it at GET /v1/openapi.yaml) and a small
+// checker that the project's tests use to hold real answers to it.
 //
 // The checker knows the subset of JSON Schema the document uses: type
 // (one or a list), enum, const, properties, required,
@@ -10,9 +10,7 @@
 // link.
 package openapi
 
-import _ "embed"
+import "github.com/gatehouse/gatehouse/docs"
 
 // YAML is the document.
-//
-//go:embed openapi.yaml
-var YAML []byte
+var YAML = docs.OpenAPI

@@ -1,5 +1,5 @@
 // Package openapitest holds the HTTP traffic of end-to-end tests to the
-// OpenAPI document (openapi/openapi.yaml): Handler wraps a server's
+// OpenAPI document (docs/openapi.yaml): Handler wraps a server's
 // handler, records every exchange, and when the test ends checks each one
 // with package openapi's checker and with pb33f's libopenapi-validator (a
 // full JSON Schema implementation), the request too when the server
@@ -140,7 +140,7 @@ func Handler(t testing.TB, h http.Handler) http.Handler {
 		defer mu.Unlock()
 		for _, x := range xs {
 			if err := Check(x); err != nil {
-				t.Errorf("answer does not match openapi/openapi.yaml: %v\n\tbody: %.300s", err, bytes.TrimSpace(x.Body))
+				t.Errorf("answer does not match docs/openapi.yaml: %v\n\tbody: %.300s", err, bytes.TrimSpace(x.Body))
 			}
 		}
 	})
