@@ -174,7 +174,8 @@ func Policy(c config.Config) authn.Policy {
 		Issuer: c.IssuerOrDefault(), Audience: c.Audience,
 		AccessTTL: c.AccessTTL, RefreshTTL: c.RefreshTTL, SessionLifetime: c.SessionLifetime,
 		IdleTimeout: c.IdleTimeout, ReuseGrace: c.RefreshReuseGrace, Leeway: c.Leeway,
-		MaxSessions: c.MaxSessions, Overflow: store.Overflow(c.SessionOverflow),
+		VerifyCacheSize: c.VerifyCacheSize,
+		MaxSessions:     c.MaxSessions, Overflow: store.Overflow(c.SessionOverflow),
 		ReauthMaxAge: c.ReauthMaxAge, Signup: c.Signup,
 		RoleLimits: roleLimits(c),
 		Rates: authn.Rates{

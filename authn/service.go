@@ -35,6 +35,9 @@ type Policy struct {
 	// RoleLimits caps sessions per role; a user with several listed roles
 	// gets the smallest. It applies even when MaxSessions is 0.
 	RoleLimits map[string]int
+	// VerifyCacheSize is the access-token verifier's cache bound
+	// (token.Options.CacheSize: 0 default, negative off).
+	VerifyCacheSize int
 }
 
 // Rates are the token buckets of the attempt limiter (0 burst: off).
@@ -98,11 +101,12 @@ func New(d Deps) (*Service, error) {
 	s.cookies = &cookieCache{m: map[[32]byte]cachedSession{}}
 	s.sessionTokens = &sessionTokens{m: map[string]sessionToken{}}
 	s.verify = token.NewVerifier(d.Keys, token.Options{
-		Issuer:   d.Policy.Issuer,
-		Audience: d.Policy.Audience,
-		Leeway:   d.Policy.Leeway,
-		Now:      d.Now,
-		Revoked:  d.Revoked.Revoked,
+		Issuer:    d.Policy.Issuer,
+		Audience:  d.Policy.Audience,
+		Leeway:    d.Policy.Leeway,
+		Now:       d.Now,
+		Revoked:   d.Revoked.Revoked,
+		CacheSize: d.Policy.VerifyCacheSize,
 	})
 	return s, nil
 }

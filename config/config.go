@@ -26,6 +26,9 @@ type Config struct {
 	IdleTimeout       time.Duration
 	RefreshReuseGrace time.Duration
 	Leeway            time.Duration
+	// VerifyCacheSize bounds the verified-token cache (token.Options.CacheSize:
+	// 0 default, negative off). Turning it off is for load measurements.
+	VerifyCacheSize   int
 	MaxSessions       int
 	MaxSessionsByRole []string // role=N
 	SessionOverflow   string

@@ -42,6 +42,7 @@ func (c *Config) fields() []field {
 		{name: "refresh-ttl", group: "Tokens", help: "refresh token lifetime, extended on each use (never past --session-lifetime)", val: (*durVal)(&c.RefreshTTL)},
 		{name: "refresh-reuse-grace", group: "Tokens", help: "a just-spent refresh token presented again this soon returns the same successor (0s: never)", val: (*durVal)(&c.RefreshReuseGrace)},
 		{name: "leeway", group: "Tokens", help: "clock skew allowed on exp/nbf/iat", val: (*durVal)(&c.Leeway)},
+		{name: "verify-cache-size", group: "Tokens", help: "verified-token cache bound in tokens (0: 65536, -1: off; for measurements, not production)", val: (*intVal)(&c.VerifyCacheSize)},
 		{name: "key-rotation", group: "Tokens", help: "rotate the signing key this often (0: only by `gatehouse keys rotate`)", val: (*durVal)(&c.KeyRotation)},
 		{name: "jwks-max-age", group: "Tokens", help: "Cache-Control max-age of the JWKS; a new key is published this long before it signs", val: (*durVal)(&c.JWKSMaxAge)},
 		{name: "session-lifetime", group: "Sessions", help: "absolute cap on a session, whatever the sliding", val: (*durVal)(&c.SessionLifetime)},

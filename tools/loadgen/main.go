@@ -4,10 +4,11 @@
 //
 // Usage:
 //
-//	loadgen verify    -url http://127.0.0.1:8080 [-target URL] -c 32 -d 10s
+//	loadgen verify    -url http://127.0.0.1:8080 [-target URL] -c 32 -d 10s [-rate 1000]
 //	loadgen refresh   -url http://127.0.0.1:8080 -c 64 -d 10s
 //	loadgen login     -url http://127.0.0.1:8080 -c 8 -n 400 [-pid PID]
 //	loadgen refserver -addr 127.0.0.1:9090 -jwks http://127.0.0.1:8080/.well-known/jwks.json
+//	loadgen upstream  -addr 127.0.0.1:9091
 //	loadgen ceiling   -d 10s [-m 19456 -t 2 -p 1]
 //
 // verify logs in once and sends GET /v1/verify with that access token;
@@ -18,7 +19,13 @@
 // verify: golang-jwt's ParseWithClaims behind net/http with the server's
 // published Ed25519 keys, nothing else. ceiling times argon2id with the given
 // parameters on -c goroutines (default: one per CPU), the upper bound for
-// login throughput.
+// login throughput. upstream answers 200 with a small body on any path: the
+// resource server of the gateway-overhead run (verify -target through
+// Gatehouse's --proxy and directly).
+//
+// -rate N paces the load to N requests per second in total (a fixed
+// schedule shared by the workers) instead of as fast as the workers go;
+// latency is timed from when a request is sent.
 //
 // Load modes print requests per second, latency percentiles, answers by
 // status and, with -pid, the server's CPU time and memory (VmRSS sampled,
@@ -37,7 +44,7 @@ import (
 	"time"
 )
 
-const usage = `usage: loadgen verify|refresh|login|refserver|ceiling [flags]
+const usage = `usage: loadgen verify|refresh|login|refserver|upstream|ceiling [flags]
        loadgen <mode> -h   lists the mode's flags`
 
 // opts are the flags shared by the load modes.
@@ -50,6 +57,7 @@ type opts struct {
 	n        int64         // total requests instead of a duration
 	timeout  time.Duration // per request
 	pid      int           // server process to watch (0: none)
+	rate     float64       // requests per second in total (0: unpaced)
 	users    int           // login: accounts to log in as
 	prefix   string        // usernames: prefix + number
 	password string
@@ -68,6 +76,8 @@ func main() {
 		err = load(mode, args)
 	case "refserver":
 		err = refserver(args)
+	case "upstream":
+		err = upstream(args)
 	case "ceiling":
 		err = ceiling(args)
 	default:
@@ -90,14 +100,15 @@ func load(mode string, args []string) error {
 	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "untimed load before -d starts (ignored with -n)")
 	fs.Int64Var(&o.n, "n", 0, "total requests instead of -d (all of them measured)")
 	fs.DurationVar(&o.timeout, "timeout", 2*time.Minute, "per-request timeout")
+	fs.Float64Var(&o.rate, "rate", 0, "pace the load to this many requests per second in total (0: as fast as the workers go)")
 	fs.IntVar(&o.pid, "pid", 0, "server PID: report its CPU time and VmRSS/VmHWM")
 	fs.IntVar(&o.users, "users", 16, "login: number of accounts")
 	fs.StringVar(&o.prefix, "prefix", "bench", "username prefix")
 	fs.StringVar(&o.password, "password", "correct horse battery staple", "password of the accounts")
 	fs.BoolVar(&o.cookie, "cookie", false, "verify: authenticate with a browser session cookie (delivery cookie) instead of a bearer token")
 	fs.Parse(args)
-	if o.workers < 1 || o.duration <= 0 || o.n < 0 || o.users < 1 {
-		return fmt.Errorf("-c, -d and -users must be positive, -n not negative")
+	if o.workers < 1 || o.duration <= 0 || o.n < 0 || o.users < 1 || o.rate < 0 {
+		return fmt.Errorf("-c, -d and -users must be positive, -n and -rate not negative")
 	}
 	if o.target == "" {
 		o.target = o.url + "/v1/verify"

@@ -77,6 +77,14 @@ func run(o opts, mk func(int) (op, error)) (report, error) {
 		time.AfterFunc(o.warmup, mark)
 	}
 	sampler := watchRSS(o.pid)
+	// With -rate, request k of the whole run is due at start + k/rate: one
+	// schedule for all workers, so a slow answer delays only its worker and
+	// the others keep the pace. A worker that is late sends at once.
+	var slot atomic.Int64
+	var interval time.Duration
+	if o.rate > 0 {
+		interval = time.Duration(float64(time.Second) / o.rate)
+	}
 
 	for i := range ops {
 		wg.Go(func() {
@@ -91,6 +99,13 @@ func run(o opts, mk func(int) (op, error)) (report, error) {
 						time.Sleep(10 * time.Millisecond)
 						continue
 					}
+				}
+				if interval > 0 {
+					due := start.Add(time.Duration(slot.Add(1)-1) * interval)
+					if o.n == 0 && !due.Before(stopAt) {
+						break
+					}
+					time.Sleep(time.Until(due))
 				}
 				t0 := time.Now()
 				maxOf(&maxBusy, busy.Add(1))
@@ -159,7 +174,11 @@ func (r report) print(w io.Writer, mode string, o opts) {
 	if mode == "verify" {
 		target = o.target
 	}
-	fmt.Fprintf(w, "mode %s  target %s  workers %d  measured %.2fs  max in flight %d\n", mode, target, o.workers, secs, r.maxBusy)
+	pace := "unpaced"
+	if o.rate > 0 {
+		pace = fmt.Sprintf("rate %.0f/s", o.rate)
+	}
+	fmt.Fprintf(w, "mode %s  target %s  workers %d  %s  measured %.2fs  max in flight %d\n", mode, target, o.workers, pace, secs, r.maxBusy)
 	fmt.Fprintf(w, "requests %d  ok %d  rps %.0f  ok-rps %.0f\n", n, ok, float64(n)/secs, float64(ok)/secs)
 	fmt.Fprintf(w, "latency p50 %s  p90 %s  p99 %s  max %s\n", ms(r.pct(0.50)), ms(r.pct(0.90)), ms(r.pct(0.99)), ms(r.pct(1)))
 	codes := make([]int, 0, len(r.status))
