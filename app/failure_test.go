@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse/gatehouse/config"
 	"github.com/gatehouse/gatehouse/internal/testenv"
 )
 
@@ -114,4 +115,192 @@ func jsonBody(res *http.Response) map[string]string {
 	return out
 }
 
-var _ = time.Second
+
+// failTimeout is the Redis command timeout in failure tests: a request
+// against a paused Redis must answer within a few of them.
+const failTimeout = 300 * time.Millisecond
+
+// redisNode opens a node on the private Redis r (session state) and a
+// SQLite users file, with Redis commands bounded by failTimeout, and serves
+// its handler.
+func redisNode(t *testing.T, c config.Config, r *testenv.Redis) (*App, *httptest.Server) {
+	t.Helper()
+	old := redisTimeout
+	redisTimeout = failTimeout
+	t.Cleanup(func() { redisTimeout = old })
+	c.RedisURL = "redis://" + r.Addr + "/0"
+	a, err := Open(context.Background(), c, quietLog(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	srv := httptest.NewServer(a.Handler())
+	t.Cleanup(srv.Close)
+	return a, srv
+}
+
+// session is what a login through the HTTP API returned.
+type session struct {
+	access, refresh, csrf string
+	cookies               []*http.Cookie
+}
+
+func httpLogin(t *testing.T, base, user, delivery string) session {
+	t.Helper()
+	in := map[string]string{"username": user, "password": "correct horse battery"}
+	if delivery != "" {
+		in["delivery"] = delivery
+	}
+	res := do(t, "POST", base+"/v1/login", in, nil)
+	if res.StatusCode != 200 {
+		b, _ := io.ReadAll(res.Body)
+		t.Fatalf("login %s (%s): %d %s", user, delivery, res.StatusCode, b)
+	}
+	body := jsonBody(res)
+	return session{access: body["access_token"], refresh: body["refresh_token"], csrf: body["csrf_token"], cookies: res.Cookies()}
+}
+
+// withCookies sends s's cookies and CSRF token.
+func (s session) withCookies(r *http.Request) {
+	for _, c := range s.cookies {
+		r.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+	}
+	r.Header.Set("X-CSRF-Token", s.csrf)
+}
+
+func bearer(tok string) func(*http.Request) {
+	return func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+tok) }
+}
+
+// clearsCookies reports whether res deletes a cookie (Max-Age=0 or an
+// expiry in the past).
+func clearsCookies(res *http.Response) bool {
+	for _, c := range res.Cookies() {
+		if c.MaxAge < 0 || strings.Contains(strings.ToLower(c.Raw), "max-age=0") {
+			return true
+		}
+	}
+	return false
+}
+
+// promptly runs f and fails the test when it takes longer than a request
+// against a stalled store may (a few command timeouts).
+func promptly(t *testing.T, what string, f func() *http.Response) *http.Response {
+	t.Helper()
+	start := time.Now()
+	res := f()
+	if took := time.Since(start); took > 8*failTimeout {
+		t.Errorf("%s took %v with the store stalled, want within about %v", what, took, failTimeout)
+	}
+	return res
+}
+
+// waitStore pings until the store's state is up (want true) or down,
+// bounded: a real server is recovering, no test clock can drive it.
+func waitStore(t *testing.T, a *App, up bool) {
+	t.Helper()
+	var err error
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); {
+		if err = a.CheckStore(t.Context()); (err == nil) == up {
+			return
+		}
+		time.Sleep(20 * time.Millisecond) // polling a real process, not a test clock
+	}
+	t.Fatalf("store never became up=%v: last ping %v", up, err)
+}
+
+func expectCode(t *testing.T, what string, res *http.Response, code int, errCode string) {
+	t.Helper()
+	body := jsonBody(res)
+	if res.StatusCode != code || (errCode != "" && body["error"] != errCode) {
+		t.Errorf("%s: %d %v, want %d %s", what, res.StatusCode, body, code, errCode)
+	}
+}
+
+// TestRedisPausedThenResumed is issue 9 item 7 on a private redis-server:
+// while it is stopped (SIGSTOP), verify goes on from the node's revocation
+// set, /readyz answers 503 with the reason and gatehouse_store_up is 0,
+// login, refresh and logout answer 503 unavailable within the store
+// timeout, change nothing and clear no cookie; after SIGCONT the node
+// recovers by itself and the refresh tokens presented during the outage
+// still work (they were not spent).
+func TestRedisPausedThenResumed(t *testing.T) {
+	r := testenv.StartRedis(t)
+	a, srv := redisNode(t, testenv.Config(t), r)
+	ctx := context.Background()
+	for _, u := range []string{"alice", "bob"} {
+		if _, err := a.Service.CreateUser(ctx, u, "correct horse battery", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bob := httpLogin(t, srv.URL, "bob", "")
+	gone := httpLogin(t, srv.URL, "bob", "") // logged out before the outage
+	expectCode(t, "logout before the outage", do(t, "POST", srv.URL+"/v1/logout", map[string]string{}, bearer(gone.access)), 204, "")
+	alice := httpLogin(t, srv.URL, "alice", "jwt-cookie")
+	aliceWeb := httpLogin(t, srv.URL, "alice", "cookie")
+
+	r.Pause(t)
+	resumed := false
+	defer func() {
+		if !resumed {
+			r.Resume(t)
+		}
+	}()
+	waitStore(t, a, false)
+	code, body := get(t, srv.URL+"/readyz", "")
+	if code != 503 || body["error"] != "unavailable" || !strings.Contains(body["message"], "unavailable") {
+		t.Errorf("readyz with Redis stopped: %d %v, want 503 unavailable with the reason", code, body)
+	}
+	if g := storeUpGauge(t, a); g != 0 {
+		t.Errorf("gatehouse_store_up = %v with Redis stopped, want 0", g)
+	}
+
+	// Verify needs no store: a live token passes, a revoked one stays refused.
+	expectCode(t, "verify bob", promptly(t, "verify", func() *http.Response {
+		return do(t, "GET", srv.URL+"/v1/verify", nil, bearer(bob.access))
+	}), 200, "")
+	expectCode(t, "verify a logged-out token", do(t, "GET", srv.URL+"/v1/verify", nil, bearer(gone.access)), 401, "")
+	expectCode(t, "verify alice's access cookie", do(t, "GET", srv.URL+"/v1/verify", nil, alice.withCookies), 200, "")
+
+	// Writes answer 503 promptly and clear no cookie.
+	expectCode(t, "login", promptly(t, "login", func() *http.Response {
+		return do(t, "POST", srv.URL+"/v1/login", map[string]string{"username": "bob", "password": "correct horse battery"}, nil)
+	}), 503, "unavailable")
+	expectCode(t, "refresh", promptly(t, "refresh", func() *http.Response {
+		return do(t, "POST", srv.URL+"/v1/token/refresh", map[string]string{"refresh_token": bob.refresh}, nil)
+	}), 503, "unavailable")
+	res := promptly(t, "cookie refresh", func() *http.Response {
+		return do(t, "POST", srv.URL+"/v1/token/refresh", map[string]string{}, alice.withCookies)
+	})
+	expectCode(t, "cookie refresh", res, 503, "unavailable")
+	if clearsCookies(res) {
+		t.Errorf("a 503 to a cookie refresh cleared cookies: %v", res.Header["Set-Cookie"])
+	}
+	expectCode(t, "logout", promptly(t, "logout", func() *http.Response {
+		return do(t, "POST", srv.URL+"/v1/logout", map[string]string{}, bearer(bob.access))
+	}), 503, "unavailable")
+	res = promptly(t, "cookie logout", func() *http.Response {
+		return do(t, "POST", srv.URL+"/v1/logout", map[string]string{}, aliceWeb.withCookies)
+	})
+	expectCode(t, "cookie logout", res, 503, "unavailable")
+	if clearsCookies(res) {
+		t.Errorf("a 503 to a cookie logout cleared cookies: %v", res.Header["Set-Cookie"])
+	}
+
+	r.Resume(t)
+	resumed = true
+	waitStore(t, a, true)
+	if code, _ := get(t, srv.URL+"/readyz", ""); code != 200 || storeUpGauge(t, a) != 1 {
+		t.Errorf("after SIGCONT: readyz %d, gauge %v; want 200, 1", code, storeUpGauge(t, a))
+	}
+	expectCode(t, "bob's refresh token after the outage (not spent by the 503)",
+		do(t, "POST", srv.URL+"/v1/token/refresh", map[string]string{"refresh_token": bob.refresh}, nil), 200, "")
+	expectCode(t, "alice's refresh cookie after the outage",
+		do(t, "POST", srv.URL+"/v1/token/refresh", map[string]string{}, alice.withCookies), 200, "")
+	expectCode(t, "verify bob after the outage (the 503 logout changed nothing)",
+		do(t, "GET", srv.URL+"/v1/verify", nil, bearer(bob.access)), 200, "")
+	expectCode(t, "alice's cookie logout after the outage",
+		do(t, "POST", srv.URL+"/v1/logout", map[string]string{}, aliceWeb.withCookies), 204, "")
+	expectCode(t, "login after the outage", do(t, "POST", srv.URL+"/v1/login",
+		map[string]string{"username": "bob", "password": "correct horse battery"}, nil), 200, "")
+}
