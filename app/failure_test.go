@@ -115,7 +115,6 @@ func jsonBody(res *http.Response) map[string]string {
 	return out
 }
 
-
 // failTimeout is the Redis command timeout in failure tests: a request
 // against a paused Redis must answer within a few of them.
 const failTimeout = 300 * time.Millisecond
