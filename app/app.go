@@ -57,6 +57,8 @@ type App struct {
 	// health is the last background store ping (storehealth.go), read by
 	// /readyz and gatehouse_store_up.
 	health storeHealth
+	// epoch is the session store's epoch as last seen (epoch.go).
+	epoch epochWatch
 }
 
 // DBPath is where the embedded database lives.
@@ -112,6 +114,9 @@ func (a *App) assemble(ctx context.Context, role keys.Role) error {
 	}
 	if err := a.Revoked.Sync(ctx, a.Store, a.Now()); err != nil {
 		return fmt.Errorf("load revocations: %w", err)
+	}
+	if err := a.checkEpoch(ctx); err != nil {
+		return fmt.Errorf("session store epoch: %w", err)
 	}
 	var sinks []audit.Sink
 	if c.Webhook != "" {

@@ -4,15 +4,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gatehouse/gatehouse/config"
 	"github.com/gatehouse/gatehouse/internal/testenv"
+	"github.com/redis/rueidis"
 )
 
 // storeUpGauge reads gatehouse_store_up from a's registry, as a scrape would.
@@ -102,10 +105,13 @@ func do(t *testing.T, method, url string, body any, edit func(*http.Request)) *h
 	return res
 }
 
-// jsonBody decodes the string fields of a JSON object body.
+// jsonBody decodes the string fields of a JSON object body (which stays
+// readable).
 func jsonBody(res *http.Response) map[string]string {
 	var raw map[string]any
-	json.NewDecoder(res.Body).Decode(&raw)
+	b, _ := io.ReadAll(res.Body)
+	res.Body = io.NopCloser(bytes.NewReader(b))
+	json.Unmarshal(b, &raw)
 	out := map[string]string{}
 	for k, v := range raw {
 		if s, ok := v.(string); ok {
@@ -122,13 +128,13 @@ const failTimeout = 300 * time.Millisecond
 // redisNode opens a node on the private Redis r (session state) and a
 // SQLite users file, with Redis commands bounded by failTimeout, and serves
 // its handler.
-func redisNode(t *testing.T, c config.Config, r *testenv.Redis) (*App, *httptest.Server) {
+func redisNode(t *testing.T, c config.Config, r *testenv.Redis, now func() time.Time) (*App, *httptest.Server) {
 	t.Helper()
 	old := redisTimeout
 	redisTimeout = failTimeout
 	t.Cleanup(func() { redisTimeout = old })
 	c.RedisURL = "redis://" + r.Addr + "/0"
-	a, err := Open(context.Background(), c, quietLog(), nil)
+	a, err := Open(context.Background(), c, quietLog(), now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +231,7 @@ func expectCode(t *testing.T, what string, res *http.Response, code int, errCode
 // still work (they were not spent).
 func TestRedisPausedThenResumed(t *testing.T) {
 	r := testenv.StartRedis(t)
-	a, srv := redisNode(t, testenv.Config(t), r)
+	a, srv := redisNode(t, testenv.Config(t), r, nil)
 	ctx := context.Background()
 	for _, u := range []string{"alice", "bob"} {
 		if _, err := a.Service.CreateUser(ctx, u, "correct horse battery", nil); err != nil {
@@ -302,4 +308,99 @@ func TestRedisPausedThenResumed(t *testing.T) {
 		do(t, "POST", srv.URL+"/v1/logout", map[string]string{}, aliceWeb.withCookies), 204, "")
 	expectCode(t, "login after the outage", do(t, "POST", srv.URL+"/v1/login",
 		map[string]string{"username": "bob", "password": "correct horse battery"}, nil), 200, "")
+}
+
+// TestRedisRestartedEmpty is issue 9 item 7: the private redis-server is
+// killed (-9) and a new, empty one starts on the same port. Sessions are
+// gone (refresh: 401 invalid_refresh_token; users log in again), and every
+// node — the two that ran through the restart and a third started after
+// it — refuses every access token issued before it, including one whose
+// revocation Redis forgot; tokens of new logins verify everywhere.
+func TestRedisRestartedEmpty(t *testing.T) {
+	r := testenv.StartRedis(t)
+	c := testenv.Config(t) // one SQLite users file for every node
+	// iat has whole seconds, and so has the epoch's not-before: the nodes'
+	// clock stands two seconds back until the restart, then jumps two
+	// seconds past it, so tokens issued before the restart are in an
+	// earlier second than Redis's new start and tokens issued after in a
+	// later one. The first epoch is an hour old, as in a Redis that has
+	// been running for a while.
+	start := time.Now().Add(-2 * time.Second)
+	clk := testenv.NewClock(start)
+	setEpoch(t, r, "before", start.Add(-time.Hour))
+	n1, srv1 := redisNode(t, c, r, clk.Now)
+	n2, srv2 := redisNode(t, c, r, clk.Now)
+	ctx := context.Background()
+	for _, u := range []string{"alice", "bob"} {
+		if _, err := n1.Service.CreateUser(ctx, u, "correct horse battery", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	alice := httpLogin(t, srv1.URL, "alice", "")
+	bob := httpLogin(t, srv2.URL, "bob", "")
+	gone := httpLogin(t, srv2.URL, "bob", "")
+	expectCode(t, "logout before the restart", do(t, "POST", srv1.URL+"/v1/logout", map[string]string{}, bearer(gone.access)), 204, "")
+	n2.syncRevocations(ctx)
+	for _, srv := range []*httptest.Server{srv1, srv2} {
+		expectCode(t, "alice before the restart", do(t, "GET", srv.URL+"/v1/verify", nil, bearer(alice.access)), 200, "")
+		expectCode(t, "logged-out token before the restart", do(t, "GET", srv.URL+"/v1/verify", nil, bearer(gone.access)), 401, "")
+	}
+
+	r.Restart(t)
+	clk.Add(time.Since(start) + 2*time.Second) // now + 2s
+	waitStore(t, n1, true)
+	waitStore(t, n2, true)
+	_, srv3 := redisNode(t, c, r, clk.Now) // started after the restart
+	for i, srv := range []*httptest.Server{srv1, srv2, srv3} {
+		for _, tc := range []struct {
+			name string
+			s    session
+		}{{"alice", alice}, {"bob", bob}, {"bob's logged-out token", gone}} {
+			expectCode(t, fmt.Sprintf("node %d: %s's token issued before the restart", i+1, tc.name),
+				do(t, "GET", srv.URL+"/v1/verify", nil, bearer(tc.s.access)), 401, "")
+		}
+	}
+	expectCode(t, "refresh of a session Redis lost", retry503(t, func() *http.Response {
+		return do(t, "POST", srv2.URL+"/v1/token/refresh", map[string]string{"refresh_token": bob.refresh}, nil)
+	}), 401, "invalid_refresh_token")
+	res := retry503(t, func() *http.Response {
+		return do(t, "POST", srv1.URL+"/v1/login", map[string]string{"username": "alice", "password": "correct horse battery"}, nil)
+	})
+	expectCode(t, "login after the restart", res, 200, "")
+	body := jsonBody(res)
+	again := session{access: body["access_token"], refresh: body["refresh_token"]}
+	for i, srv := range []*httptest.Server{srv1, srv2, srv3} {
+		expectCode(t, fmt.Sprintf("node %d: a login after the restart", i+1),
+			do(t, "GET", srv.URL+"/v1/verify", nil, bearer(again.access)), 200, "")
+	}
+	expectCode(t, "refresh after logging in again", retry503(t, func() *http.Response {
+		return do(t, "POST", srv3.URL+"/v1/token/refresh", map[string]string{"refresh_token": again.refresh}, nil)
+	}), 200, "")
+}
+
+// retry503 runs f again while it answers 503, a few times, as a client
+// does: after a Redis restart each of the client's pooled connections
+// fails once (EOF) before it reconnects, and that request answers 503.
+func retry503(t *testing.T, f func() *http.Response) *http.Response {
+	t.Helper()
+	res := f()
+	for i := 0; i < 8 && res.StatusCode == http.StatusServiceUnavailable; i++ {
+		res = f()
+	}
+	return res
+}
+
+// setEpoch writes the session store's epoch key (default prefix) as
+// redisstore.Store.Epoch would have.
+func setEpoch(t *testing.T, r *testenv.Redis, id string, since time.Time) {
+	t.Helper()
+	c, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{r.Addr}, DisableCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	v := id + " " + strconv.FormatInt(since.UnixMicro(), 10)
+	if err := c.Do(t.Context(), c.B().Set().Key("gh:epoch").Value(v).Build()).Error(); err != nil {
+		t.Fatal(err)
+	}
 }

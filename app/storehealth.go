@@ -35,12 +35,17 @@ func (h *storeHealth) Err() error {
 
 // CheckStore pings the store once (bounded by storePingTimeout) and records
 // the outcome for /readyz and gatehouse_store_up; it logs when the state
-// changes. Background calls it every second; tests call it to observe a
-// failure without waiting for the loop.
+// changes. It also checks the session store's epoch (epoch.go), so a
+// Redis restarted empty is noticed within a second. Background calls it
+// every second; tests call it to observe a failure without waiting for the
+// loop.
 func (a *App) CheckStore(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, storePingTimeout)
 	defer cancel()
 	err := a.Store.Ping(ctx)
+	if err == nil {
+		err = a.checkEpoch(ctx)
+	}
 	was := a.health.Err()
 	a.health.set(err)
 	switch {

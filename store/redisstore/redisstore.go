@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,6 +39,9 @@ type Store struct {
 	c     rueidis.Client
 	p     string
 	opt   Options
+	// skew is Redis's clock minus ours, measured at Open, so the deadline
+	// passed to scripts is on Redis's clock.
+	skew time.Duration
 }
 
 // Open connects to the Redis at rawURL (redis:// or rediss://, with the
@@ -64,6 +68,10 @@ func Open(ctx context.Context, rawURL string, users store.Store, opt Options) (*
 	}
 	s := &Store{Users: users, Keys: users, Events: users, users: users, c: c, p: opt.Prefix, opt: opt}
 	if err := s.ping(ctx); err != nil {
+		c.Close()
+		return nil, err
+	}
+	if err := s.measureSkew(ctx); err != nil {
 		c.Close()
 		return nil, err
 	}
@@ -114,17 +122,37 @@ func (s *Store) ping(ctx context.Context) error {
 	return wrap("ping", s.c.Do(ctx, s.c.B().Ping().Build()).Error())
 }
 
+// measureSkew sets skew from one TIME, taken to be read halfway through
+// the round trip.
+func (s *Store) measureSkew(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, s.opt.Timeout)
+	defer cancel()
+	t0 := time.Now()
+	ts, err := s.c.Do(ctx, s.c.B().Time().Build()).AsIntSlice()
+	t1 := time.Now()
+	if err != nil || len(ts) != 2 {
+		return wrap("time", cmp.Or(err, errors.New("TIME: want two integers")))
+	}
+	s.skew = time.Unix(ts[0], ts[1]*1000).Sub(t0.Add(t1.Sub(t0) / 2))
+	return nil
+}
+
 // Close closes the Redis client and the users store.
 func (s *Store) Close() error {
 	s.c.Close()
 	return s.users.Close()
 }
 
-// exec runs script with args after the prefix, bounded by the timeout.
+// exec runs script with args after the prefix, bounded by the timeout. The
+// deadline goes along (deadline.lua): a script that reaches a stalled
+// Redis and runs only after the caller gave up changes nothing, so a 503
+// really means nothing was changed.
 func (s *Store) exec(ctx context.Context, script *rueidis.Lua, key string, args ...string) rueidis.RedisResult {
 	ctx, cancel := context.WithTimeout(ctx, s.opt.Timeout)
 	defer cancel()
-	return script.Exec(ctx, s.c, []string{key}, append([]string{s.p}, args...))
+	dl, _ := ctx.Deadline()
+	args = append(append([]string{s.p}, args...), "dl:"+strconv.FormatInt(dl.Add(s.skew).UnixMicro(), 10))
+	return script.Exec(ctx, s.c, []string{key}, args)
 }
 
 // userKey is the key naming uid's slot (passed as the script's KEYS[1]).
@@ -147,6 +175,9 @@ func wrap(op string, err error) error {
 		if errors.Is(err, e) {
 			return fmt.Errorf("redisstore: %s: %w", op, err)
 		}
+	}
+	if re, ok := rueidis.IsRedisErr(err); ok && strings.HasPrefix(re.Error(), "GATEHOUSE_LATE") {
+		return fmt.Errorf("redisstore: %s: %w: %w", op, store.ErrUnavailable, err) // deadline.lua
 	}
 	if _, ok := rueidis.IsRedisErr(err); ok && !rueidis.IsRedisNil(err) {
 		return fmt.Errorf("redisstore: %s: %w", op, err)
