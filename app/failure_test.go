@@ -311,7 +311,8 @@ func TestRedisPausedThenResumed(t *testing.T) {
 }
 
 // TestRedisRestartedEmpty is issue 9 item 7: the private redis-server is
-// killed (-9) and a new, empty one starts on the same port. Sessions are
+// killed (-9) — meanwhile verify goes on and login and refresh answer 503
+// promptly — and a new, empty one starts on the same port. Sessions are
 // gone (refresh: 401 invalid_refresh_token; users log in again), and every
 // node — the two that ran through the restart and a third started after
 // it — refuses every access token issued before it, including one whose
@@ -346,7 +347,20 @@ func TestRedisRestartedEmpty(t *testing.T) {
 		expectCode(t, "logged-out token before the restart", do(t, "GET", srv.URL+"/v1/verify", nil, bearer(gone.access)), 401, "")
 	}
 
-	r.Restart(t)
+	r.Kill(t) // kill -9: while it is gone, the node answers like while it is paused
+	waitStore(t, n1, false)
+	if code, body := get(t, srv1.URL+"/readyz", ""); code != 503 || storeUpGauge(t, n1) != 0 {
+		t.Errorf("Redis killed: readyz %d %v, gauge %v; want 503, 0", code, body, storeUpGauge(t, n1))
+	}
+	expectCode(t, "verify with Redis killed", do(t, "GET", srv1.URL+"/v1/verify", nil, bearer(alice.access)), 200, "")
+	expectCode(t, "login with Redis killed", promptly(t, "login", func() *http.Response {
+		return do(t, "POST", srv1.URL+"/v1/login", map[string]string{"username": "alice", "password": "correct horse battery"}, nil)
+	}), 503, "unavailable")
+	expectCode(t, "refresh with Redis killed", promptly(t, "refresh", func() *http.Response {
+		return do(t, "POST", srv2.URL+"/v1/token/refresh", map[string]string{"refresh_token": bob.refresh}, nil)
+	}), 503, "unavailable")
+
+	r.Start(t)                                 // a new, empty redis-server on the same port
 	clk.Add(time.Since(start) + 2*time.Second) // now + 2s
 	waitStore(t, n1, true)
 	waitStore(t, n2, true)

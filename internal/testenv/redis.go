@@ -65,6 +65,12 @@ func StartRedisOn(t testing.TB, portDirective string, conf ...string) *Redis {
 	return r
 }
 
+// Start starts a new, empty server on the same port after Kill.
+func (r *Redis) Start(t testing.TB) {
+	t.Helper()
+	r.start(t)
+}
+
 func (r *Redis) start(t testing.TB) {
 	t.Helper()
 	cmd := exec.Command(r.bin, filepath.Join(r.dir, "redis.conf"), "--port", "0", "--"+r.portDirective, fmt.Sprint(r.port),
@@ -128,5 +134,5 @@ func (r *Redis) Kill(t testing.TB) {
 func (r *Redis) Restart(t testing.TB) {
 	t.Helper()
 	r.Kill(t)
-	r.start(t)
+	r.Start(t)
 }
