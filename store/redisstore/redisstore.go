@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse/gatehouse/store"
@@ -39,9 +40,11 @@ type Store struct {
 	c     rueidis.Client
 	p     string
 	opt   Options
-	// skew is Redis's clock minus ours, measured at Open, so the deadline
-	// passed to scripts is on Redis's clock.
-	skew time.Duration
+	// skew is Redis's clock minus ours in nanoseconds, measured by every
+	// ping (a TIME), so the deadline passed to scripts is on Redis's clock
+	// even after either clock steps.
+	skew    atomic.Int64
+	skewSet atomic.Bool
 }
 
 // Open connects to the Redis at rawURL (redis:// or rediss://, with the
@@ -68,10 +71,6 @@ func Open(ctx context.Context, rawURL string, users store.Store, opt Options) (*
 	}
 	s := &Store{Users: users, Keys: users, Events: users, users: users, c: c, p: opt.Prefix, opt: opt}
 	if err := s.ping(ctx); err != nil {
-		c.Close()
-		return nil, err
-	}
-	if err := s.measureSkew(ctx); err != nil {
 		c.Close()
 		return nil, err
 	}
@@ -116,14 +115,10 @@ func (s *Store) Ping(ctx context.Context) error {
 	return s.users.Ping(ctx)
 }
 
-func (s *Store) ping(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, s.opt.Timeout)
-	defer cancel()
-	return wrap("ping", s.c.Do(ctx, s.c.B().Ping().Build()).Error())
-}
+func (s *Store) ping(ctx context.Context) error { return s.measureSkew(ctx) }
 
-// measureSkew sets skew from one TIME, taken to be read halfway through
-// the round trip.
+// measureSkew is the ping: it sets skew from one TIME, taken to be read
+// halfway through the round trip.
 func (s *Store) measureSkew(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, s.opt.Timeout)
 	defer cancel()
@@ -131,9 +126,13 @@ func (s *Store) measureSkew(ctx context.Context) error {
 	ts, err := s.c.Do(ctx, s.c.B().Time().Build()).AsIntSlice()
 	t1 := time.Now()
 	if err != nil || len(ts) != 2 {
-		return wrap("time", cmp.Or(err, errors.New("TIME: want two integers")))
+		return wrap("ping", cmp.Or(err, errors.New("TIME: want two integers")))
 	}
-	s.skew = time.Unix(ts[0], ts[1]*1000).Sub(t0.Add(t1.Sub(t0) / 2))
+	if rtt := t1.Sub(t0); rtt < 100*time.Millisecond || !s.skewSet.Load() {
+		// a slow round trip measures badly; keep the last good value
+		s.skew.Store(int64(time.Unix(ts[0], ts[1]*1000).Sub(t0.Add(rtt / 2))))
+		s.skewSet.Store(true)
+	}
 	return nil
 }
 
@@ -151,7 +150,7 @@ func (s *Store) exec(ctx context.Context, script *rueidis.Lua, key string, args 
 	ctx, cancel := context.WithTimeout(ctx, s.opt.Timeout)
 	defer cancel()
 	dl, _ := ctx.Deadline()
-	args = append(append([]string{s.p}, args...), "dl:"+strconv.FormatInt(dl.Add(s.skew).UnixMicro(), 10))
+	args = append(append([]string{s.p}, args...), "dl:"+strconv.FormatInt(dl.Add(time.Duration(s.skew.Load())).UnixMicro(), 10))
 	return script.Exec(ctx, s.c, []string{key}, args)
 }
 
