@@ -53,6 +53,12 @@ type App struct {
 	// syncEvery is the revocation sync's safety-net period (0: a second);
 	// tests lengthen it to show that a local revocation needs no tick.
 	syncEvery time.Duration
+
+	// health is the last background store ping (storehealth.go), read by
+	// /readyz and gatehouse_store_up.
+	health storeHealth
+	// epoch is the session store's epoch as last seen (epoch.go).
+	epoch epochWatch
 }
 
 // DBPath is where the embedded database lives.
@@ -108,6 +114,9 @@ func (a *App) assemble(ctx context.Context, role keys.Role) error {
 	}
 	if err := a.Revoked.Sync(ctx, a.Store, a.Now()); err != nil {
 		return fmt.Errorf("load revocations: %w", err)
+	}
+	if err := a.checkEpoch(ctx); err != nil {
+		return fmt.Errorf("session store epoch: %w", err)
 	}
 	var sinks []audit.Sink
 	if c.Webhook != "" {
@@ -196,6 +205,7 @@ func roleLimits(c config.Config) map[string]int {
 }
 
 func (a *App) gauges() {
+	a.Metrics.Gauge("gatehouse_store_up", "1 while the store answered the last background ping (every second), 0 while it does not.", a.storeUp)
 	a.Metrics.Gauge("gatehouse_revocations", "Entries in the local revocation set.", func() float64 { return float64(a.Revoked.Len()) })
 	a.Metrics.Gauge("gatehouse_hash_queue_depth", "Password hashes waiting for a slot.", func() float64 { return float64(a.Hasher.QueueDepth()) })
 	a.Metrics.Gauge("gatehouse_hash_in_flight", "Password hashes running now.", func() float64 { return float64(a.Hasher.InFlight()) })
@@ -253,6 +263,7 @@ func (a *App) API() *httpapi.Server {
 		AllowedOrigins: a.Config.AllowedOrigins, CookieDomain: a.Config.CookieDomain, InsecureCookies: a.Config.InsecureCookies,
 		VerifyRules: verifyRules(a.Config),
 		FeedToken:   a.Config.FeedToken,
+		Ready:       a.health.Err,
 	})
 }
 
@@ -265,6 +276,7 @@ func (a *App) Background(ctx context.Context) {
 		go a.Webhook.Run(ctx)
 	}
 	a.watchPushes(ctx)
+	go a.watchStore(ctx, time.Second)
 	if w, ok := a.Store.(logWaiter); ok {
 		go a.followLog(ctx, w)
 	}

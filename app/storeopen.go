@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gatehouse/gatehouse/config"
 	"github.com/gatehouse/gatehouse/store"
@@ -13,6 +14,11 @@ import (
 	"github.com/gatehouse/gatehouse/store/redisstore"
 	"github.com/gatehouse/gatehouse/store/sqlitestore"
 )
+
+// redisTimeout bounds each Redis command (0: the store's default, 2 s).
+// Failure tests shorten it, so requests against a paused Redis answer 503
+// quickly.
+var redisTimeout time.Duration
 
 // openStore opens the store the configuration names: PostgreSQL for
 // everything with --postgres-url (any number of nodes may share it), else
@@ -41,7 +47,7 @@ func openStore(ctx context.Context, c config.Config) (store.Store, error) {
 	if c.RedisURL == "" {
 		return base, nil
 	}
-	rs, err := redisstore.Open(ctx, c.RedisURL, base, redisstore.Options{})
+	rs, err := redisstore.Open(ctx, c.RedisURL, base, redisstore.Options{Timeout: redisTimeout})
 	if err != nil {
 		base.Close()
 		return nil, fmt.Errorf("--redis-url: %w", err)

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"sync"
@@ -105,6 +106,8 @@ func TestServiceUnavailableWhenStoreIsGone(t *testing.T) {
 	e.app.Store.Close()
 	expect(t, e.do("POST", "/v1/login", "", map[string]string{"username": "xena", "password": "correct horse battery"}), 503, "unavailable")
 	expect(t, e.refresh(p.Refresh), 503, "unavailable")
+	expect(t, e.do("GET", "/readyz", "", nil), 200, "") // nothing has pinged the store yet
+	e.app.CheckStore(context.Background())              // what the app's background loop does every second
 	expect(t, e.do("GET", "/readyz", "", nil), 503, "unavailable")
 	expect(t, e.do("GET", "/v1/verify", p.Access, nil), 200, "") // verify needs no store
 }

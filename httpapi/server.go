@@ -28,7 +28,11 @@ type Options struct {
 	TrustedProxies []string
 	Log            *slog.Logger
 	Metrics        *metrics.Metrics
-	Store          store.Store // for /readyz
+	Store          store.Store // for /readyz when Ready is nil
+	// Ready, when set, is what /readyz reports instead of pinging Store:
+	// nil while the store answers, else why not (the app keeps it from a
+	// background ping, so a probe never waits on a stalled store).
+	Ready func() error
 	// Browser mode: --allowed-origins, --cookie-domain, --insecure-cookies.
 	AllowedOrigins  []string
 	CookieDomain    string

@@ -27,6 +27,7 @@ type Set struct {
 	sessions map[string]time.Time // session id → until
 	users    map[string]userEntry // user id → not-before, until
 	cursor   int64                // highest id read from the log by Sync
+	all      userEntry            // every token issued before all.notBefore (RevokeAllBefore)
 	subs     map[*Subscription]struct{}
 
 	// syncMu serialises Sync, so events reach subscribers in id order and
@@ -58,7 +59,24 @@ func (s *Set) Revoked(sid, sub string, iat time.Time) bool {
 	if u, ok := s.users[sub]; ok && iat.Before(u.notBefore) {
 		return true
 	}
-	return false
+	return iat.Before(s.all.notBefore)
+}
+
+// RevokeAllBefore refuses every access token issued before notBefore,
+// whoever it belongs to, until until (when no such token can be alive any
+// more). The app uses it when the session store lost its data (a Redis
+// restarted empty): the tokens of sessions that no longer exist, and of
+// revocations the store forgot, must not verify. A later notBefore
+// replaces an earlier one; it is local to this node (not in the log).
+func (s *Set) RevokeAllBefore(notBefore, until time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if notBefore.After(s.all.notBefore) {
+		s.all.notBefore = notBefore
+	}
+	if until.After(s.all.until) {
+		s.all.until = until
+	}
 }
 
 // Add records r, written to the store by this process, for this node's
@@ -126,6 +144,10 @@ func (s *Set) Prune(now time.Time) int {
 			delete(s.users, k)
 			n++
 		}
+	}
+	if !s.all.until.IsZero() && !s.all.until.After(now) {
+		s.all = userEntry{}
+		n++
 	}
 	return n
 }

@@ -136,3 +136,36 @@ func BenchmarkRevokedMiss(b *testing.B) {
 		}
 	})
 }
+
+// TestRevokeAllBefore: a global not-before refuses every earlier token of
+// every user (issue 9: a Redis restarted empty), none issued at or after it,
+// and is pruned once until has passed.
+func TestRevokeAllBefore(t *testing.T) {
+	t.Parallel()
+	s := New()
+	s.RevokeAllBefore(t0, t0.Add(time.Hour))
+	for _, tc := range []struct {
+		sid, sub string
+		iat      time.Time
+		want     bool
+	}{
+		{"s1", "u1", t0.Add(-time.Second), true},
+		{"", "u2", t0.Add(-time.Minute), true},
+		{"s1", "u1", t0, false},
+		{"s3", "u3", t0.Add(time.Second), false},
+	} {
+		if got := s.Revoked(tc.sid, tc.sub, tc.iat); got != tc.want {
+			t.Errorf("Revoked(%q, %q, %v) = %v, want %v", tc.sid, tc.sub, tc.iat, got, tc.want)
+		}
+	}
+	s.RevokeAllBefore(t0.Add(-time.Hour), t0) // an earlier one changes nothing
+	if !s.Revoked("s1", "u1", t0.Add(-time.Second)) {
+		t.Fatal("an earlier RevokeAllBefore moved the not-before back")
+	}
+	if s.Prune(t0.Add(30 * time.Minute)); !s.Revoked("s1", "u1", t0.Add(-time.Second)) {
+		t.Fatal("pruned before until")
+	}
+	if s.Prune(t0.Add(time.Hour)); s.Revoked("s1", "u1", t0.Add(-time.Second)) {
+		t.Fatal("not pruned after until")
+	}
+}

@@ -1,14 +1,10 @@
 package redisstore_test
 
 import (
-	"fmt"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gatehouse/gatehouse/internal/testenv"
 	"github.com/gatehouse/gatehouse/store"
@@ -37,39 +33,8 @@ func startRedisOn(t *testing.T, portDirective string, conf ...string) string {
 // that pause or kill it.
 func startRedisProc(t *testing.T, portDirective string, conf ...string) (string, *os.Process) {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		testenv.RequireIntegration(t, "redis-server", "install it with `apt-get install redis-server`")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	dir := t.TempDir()
-	file := filepath.Join(dir, "redis.conf")
-	if err := os.WriteFile(file, []byte(strings.Join(conf, "\n")+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, file, "--port", "0", "--"+portDirective, fmt.Sprint(port), "--bind", "127.0.0.1",
-		"--dir", dir, "--save", "", "--appendonly", "no", "--logfile", filepath.Join(dir, "redis.log"))
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-			return addr, cmd.Process
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("redis-server on %s did not start: %v", addr, err)
-		}
-		time.Sleep(10 * time.Millisecond) // polling a child process's start, not a test clock
-	}
+	r := testenv.StartRedisOn(t, portDirective, conf...)
+	return r.Addr, r.Process()
 }
 
 // TestURLUserAndPassword: the URL's ACL user and password are used; a wrong

@@ -10,10 +10,15 @@ import (
 var luaFS embed.FS
 
 // luaSource is common.lua and rules.lua followed by the script name (""
-// for none: the rules test appends its own harness).
+// for none: the rules test appends its own harness); a named script starts
+// with deadline.lua.
 func luaSource(name string) string {
 	var src []byte
-	for _, f := range []string{"common.lua", "rules.lua", name} {
+	files := []string{"common.lua", "rules.lua", name}
+	if name != "" {
+		files = append([]string{"deadline.lua"}, files...) // Store.exec passes the deadline
+	}
+	for _, f := range files {
 		if f == "" {
 			continue
 		}

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse/gatehouse/store"
@@ -38,6 +40,11 @@ type Store struct {
 	c     rueidis.Client
 	p     string
 	opt   Options
+	// skew is Redis's clock minus ours in nanoseconds, measured by every
+	// ping (a TIME), so the deadline passed to scripts is on Redis's clock
+	// even after either clock steps.
+	skew    atomic.Int64
+	skewSet atomic.Bool
 }
 
 // Open connects to the Redis at rawURL (redis:// or rediss://, with the
@@ -108,10 +115,25 @@ func (s *Store) Ping(ctx context.Context) error {
 	return s.users.Ping(ctx)
 }
 
-func (s *Store) ping(ctx context.Context) error {
+func (s *Store) ping(ctx context.Context) error { return s.measureSkew(ctx) }
+
+// measureSkew is the ping: it sets skew from one TIME, taken to be read
+// halfway through the round trip.
+func (s *Store) measureSkew(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, s.opt.Timeout)
 	defer cancel()
-	return wrap("ping", s.c.Do(ctx, s.c.B().Ping().Build()).Error())
+	t0 := time.Now()
+	ts, err := s.c.Do(ctx, s.c.B().Time().Build()).AsIntSlice()
+	t1 := time.Now()
+	if err != nil || len(ts) != 2 {
+		return wrap("ping", cmp.Or(err, errors.New("TIME: want two integers")))
+	}
+	if rtt := t1.Sub(t0); rtt < 100*time.Millisecond || !s.skewSet.Load() {
+		// a slow round trip measures badly; keep the last good value
+		s.skew.Store(int64(time.Unix(ts[0], ts[1]*1000).Sub(t0.Add(rtt / 2))))
+		s.skewSet.Store(true)
+	}
+	return nil
 }
 
 // Close closes the Redis client and the users store.
@@ -120,11 +142,16 @@ func (s *Store) Close() error {
 	return s.users.Close()
 }
 
-// exec runs script with args after the prefix, bounded by the timeout.
+// exec runs script with args after the prefix, bounded by the timeout. The
+// deadline goes along (deadline.lua): a script that reaches a stalled
+// Redis and runs only after the caller gave up changes nothing, so a 503
+// really means nothing was changed.
 func (s *Store) exec(ctx context.Context, script *rueidis.Lua, key string, args ...string) rueidis.RedisResult {
 	ctx, cancel := context.WithTimeout(ctx, s.opt.Timeout)
 	defer cancel()
-	return script.Exec(ctx, s.c, []string{key}, append([]string{s.p}, args...))
+	dl, _ := ctx.Deadline()
+	args = append(append([]string{s.p}, args...), "dl:"+strconv.FormatInt(dl.Add(time.Duration(s.skew.Load())).UnixMicro(), 10))
+	return script.Exec(ctx, s.c, []string{key}, args)
 }
 
 // userKey is the key naming uid's slot (passed as the script's KEYS[1]).
@@ -147,6 +174,9 @@ func wrap(op string, err error) error {
 		if errors.Is(err, e) {
 			return fmt.Errorf("redisstore: %s: %w", op, err)
 		}
+	}
+	if re, ok := rueidis.IsRedisErr(err); ok && strings.HasPrefix(re.Error(), "GATEHOUSE_LATE") {
+		return fmt.Errorf("redisstore: %s: %w: %w", op, store.ErrUnavailable, err) // deadline.lua
 	}
 	if _, ok := rueidis.IsRedisErr(err); ok && !rueidis.IsRedisNil(err) {
 		return fmt.Errorf("redisstore: %s: %w", op, err)
