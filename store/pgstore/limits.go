@@ -10,7 +10,6 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-
 // lockBuckets takes the transaction's advisory lock on each bucket key, in
 // sorted order so that two multi-bucket operations cannot deadlock. An
 // advisory lock works for a bucket that has no row yet (a full one), which

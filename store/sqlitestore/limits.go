@@ -9,7 +9,6 @@ import (
 	"github.com/gatehouse/gatehouse/store"
 )
 
-
 // Refund implements store.Limits, in one writer transaction. A missing
 // bucket is full, so there is nothing to give back.
 func (s *Store) Refund(ctx context.Context, bs []store.Bucket, now time.Time) error {
