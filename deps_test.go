@@ -82,34 +82,31 @@ func TestVerifierImportsOnlyPublicPackages(t *testing.T) {
 		"github.com/gatehouse/gatehouse/verifier":   true,
 	}
 	for _, dir := range []string{"verifier", "examples/resource-server"} {
-		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
-		if err != nil || len(files) == 0 {
-			t.Fatalf("%s: no Go files (%v)", dir, err)
-		}
-		for _, path := range files {
-			if strings.HasSuffix(path, "_test.go") {
-				continue
+		eachImport(t, dir, func(path, p string) {
+			if strings.HasPrefix(p, "github.com/gatehouse/gatehouse/") && !allowed[p] {
+				t.Errorf("%s imports %s", path, p)
 			}
-			f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, imp := range f.Imports {
-				p := strings.Trim(imp.Path.Value, `"`)
-				if strings.HasPrefix(p, "github.com/gatehouse/gatehouse/") && !allowed[p] {
-					t.Errorf("%s imports %s", path, p)
-				}
-			}
-		}
+		})
 	}
 }
 
 // TestClientIsStandardLibraryOnly: the public client package imports only
 // the standard library, so using it pulls in no module at all.
 func TestClientIsStandardLibraryOnly(t *testing.T) {
-	files, err := filepath.Glob("client/*.go")
+	eachImport(t, "client", func(path, p string) {
+		if first, _, _ := strings.Cut(p, "/"); strings.Contains(first, ".") {
+			t.Errorf("%s imports %s, which is not in the standard library", path, p)
+		}
+	})
+}
+
+// eachImport calls fn with every import of the non-test Go files directly
+// in dir (there must be some).
+func eachImport(t *testing.T, dir string, fn func(path, imp string)) {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
 	if err != nil || len(files) == 0 {
-		t.Fatalf("no client sources: %v", err)
+		t.Fatalf("%s: no Go files (%v)", dir, err)
 	}
 	for _, path := range files {
 		if strings.HasSuffix(path, "_test.go") {
@@ -120,10 +117,7 @@ func TestClientIsStandardLibraryOnly(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, imp := range f.Imports {
-			p := strings.Trim(imp.Path.Value, `"`)
-			if first, _, _ := strings.Cut(p, "/"); strings.Contains(first, ".") {
-				t.Errorf("%s imports %s, which is not in the standard library", path, p)
-			}
+			fn(path, strings.Trim(imp.Path.Value, `"`))
 		}
 	}
 }
@@ -147,23 +141,9 @@ func TestServerDoesNotLinkTestHelpers(t *testing.T) {
 // package docs (which embeds docs/openapi.yaml) and knows nothing else of
 // the server.
 func TestOpenAPIImportsOnlyDocs(t *testing.T) {
-	files, err := filepath.Glob("openapi/*.go")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no openapi sources: %v", err)
-	}
-	for _, path := range files {
-		if strings.HasSuffix(path, "_test.go") {
-			continue
+	eachImport(t, "openapi", func(path, p string) {
+		if strings.HasPrefix(p, "github.com/gatehouse/gatehouse/") && p != "github.com/gatehouse/gatehouse/docs" {
+			t.Errorf("%s imports %s", path, p)
 		}
-		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, imp := range f.Imports {
-			p := strings.Trim(imp.Path.Value, `"`)
-			if strings.HasPrefix(p, "github.com/gatehouse/gatehouse/") && p != "github.com/gatehouse/gatehouse/docs" {
-				t.Errorf("%s imports %s", path, p)
-			}
-		}
-	}
+	})
 }
