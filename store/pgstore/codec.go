@@ -1,28 +1,10 @@
 package pgstore
 
 import (
-	"encoding/json"
-	"time"
-
 	"github.com/gatehouse/gatehouse/store"
+	"github.com/gatehouse/gatehouse/store/sqlrow"
 	"github.com/jackc/pgx/v5"
 )
-
-// micro encodes t as unix microseconds; the zero time is 0.
-func micro(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMicro()
-}
-
-// fromMicro decodes micro's encoding, in UTC.
-func fromMicro(v int64) time.Time {
-	if v == 0 {
-		return time.Time{}
-	}
-	return time.UnixMicro(v).UTC()
-}
 
 // blob stores empty byte slices as NULL.
 func blob(b []byte) []byte {
@@ -48,7 +30,23 @@ func roles(r []string) []string {
 	return r
 }
 
-type scanner interface{ Scan(dest ...any) error }
+// What both SQL backends share (package sqlrow).
+type scanner = sqlrow.Scanner
+
+var (
+	micro          = sqlrow.Micro
+	fromMicro      = sqlrow.FromMicro
+	encodeDetail   = sqlrow.EncodeDetail
+	scanRevocation = sqlrow.ScanRevocation
+	scanChallenge  = sqlrow.ScanChallenge
+	scanEvent      = sqlrow.ScanEvent
+)
+
+const (
+	revocationCols = sqlrow.RevocationCols
+	challengeCols  = sqlrow.ChallengeCols
+	eventCols      = sqlrow.EventCols
+)
 
 const userCols = `id, username, password_hash, roles, created_at, updated_at, cred_version`
 
@@ -92,20 +90,6 @@ func sessionArgs(s store.Session) []any {
 		s.Username, roles(s.Roles), blob(s.RefreshHash)}
 }
 
-const revocationCols = `id, session_id, user_id, not_before, until, created_at`
-
-func scanRevocation(sc scanner) (store.Revocation, error) {
-	var (
-		r                  store.Revocation
-		nb, until, created int64
-	)
-	if err := sc.Scan(&r.ID, &r.SessionID, &r.UserID, &nb, &until, &created); err != nil {
-		return store.Revocation{}, err
-	}
-	r.NotBefore, r.Until, r.CreatedAt = fromMicro(nb), fromMicro(until), fromMicro(created)
-	return r, nil
-}
-
 // collect scans every row with scan; it returns an empty, non-nil slice when
 // there are none.
 func collect[T any](rows pgx.Rows, scan func(scanner) (T, error)) ([]T, error) {
@@ -119,55 +103,4 @@ func collect[T any](rows pgx.Rows, scan func(scanner) (T, error)) ([]T, error) {
 		out = append(out, v)
 	}
 	return out, rows.Err()
-}
-
-// encodeDetail stores an event's detail as a JSON object; nil and empty maps
-// are both "{}".
-func encodeDetail(d map[string]string) (string, error) {
-	if len(d) == 0 {
-		return "{}", nil
-	}
-	b, err := json.Marshal(d)
-	return string(b), err
-}
-
-// decodeDetail returns a non-nil map, empty when the event has no detail.
-func decodeDetail(s string) (map[string]string, error) {
-	d := map[string]string{}
-	if s == "" {
-		return d, nil
-	}
-	err := json.Unmarshal([]byte(s), &d)
-	return d, err
-}
-
-const challengeCols = `hash, user_id, device_id, ip, user_agent, expires_at, cred_version`
-
-func scanChallenge(sc scanner) (store.Challenge, error) {
-	var (
-		c   store.Challenge
-		exp int64
-	)
-	if err := sc.Scan(&c.Hash, &c.UserID, &c.DeviceID, &c.IP, &c.UserAgent, &exp, &c.CredVersion); err != nil {
-		return store.Challenge{}, err
-	}
-	c.ExpiresAt = fromMicro(exp)
-	return c, nil
-}
-
-const eventCols = `id, user_id, session_id, type, detail, ip, user_agent, created_at`
-
-func scanEvent(sc scanner) (store.Event, error) {
-	var (
-		e       store.Event
-		detail  string
-		created int64
-	)
-	err := sc.Scan(&e.ID, &e.UserID, &e.SessionID, &e.Type, &detail, &e.IP, &e.UserAgent, &created)
-	if err != nil {
-		return store.Event{}, err
-	}
-	e.Detail, err = decodeDetail(detail)
-	e.CreatedAt = fromMicro(created)
-	return e, err
 }
