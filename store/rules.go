@@ -128,3 +128,32 @@ func DecideRotation(s Session, in Rotate) RotateAction {
 		return ActReuseStale
 	}
 }
+
+// RotationStep is what a backend does with a presented refresh token: the
+// errors and outcomes of DecideRotation, so every backend maps them alike.
+type RotationStep struct {
+	Err        error  // refuse with Err; change nothing
+	Advance    bool   // make the successor current (Rotated)
+	Replay     bool   // answer Replayed with the session unchanged
+	ReuseCause string // otherwise: end the session for reuse ("after-grace" or "stale")
+}
+
+// StepRotation decides the rotation of cur for in.
+func StepRotation(cur Session, in Rotate) RotationStep {
+	switch DecideRotation(cur, in) {
+	case ActSessionExpired:
+		return RotationStep{Err: ErrSessionExpired}
+	case ActRefreshExpired:
+		return RotationStep{Err: ErrRefreshExpired}
+	case ActUnknown:
+		return RotationStep{Err: ErrNotFound}
+	case ActRotate:
+		return RotationStep{Advance: true}
+	case ActReplay:
+		return RotationStep{Replay: true}
+	case ActReuseAfterGrace:
+		return RotationStep{ReuseCause: "after-grace"}
+	default:
+		return RotationStep{ReuseCause: "stale"}
+	}
+}

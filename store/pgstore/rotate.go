@@ -36,24 +36,18 @@ func rotate(ctx context.Context, tx pgx.Tx, in store.Rotate) (store.RotateResult
 		return store.RotateResult{}, err
 	}
 	res := store.RotateResult{PrevRotatedAt: cur.RotatedAt}
-	switch store.DecideRotation(cur, in) {
-	case store.ActSessionExpired:
-		return store.RotateResult{}, store.ErrSessionExpired
-	case store.ActRefreshExpired:
-		return store.RotateResult{}, store.ErrRefreshExpired
-	case store.ActUnknown:
-		return store.RotateResult{}, store.ErrNotFound
-	case store.ActRotate:
+	switch step := store.StepRotation(cur, in); {
+	case step.Err != nil:
+		return store.RotateResult{}, step.Err
+	case step.Advance:
 		res.Outcome = store.Rotated
 		res.Session, err = advanceChain(ctx, tx, cur, in.SuccessorHash, in.Now, in.RefreshTTL)
 		return res, err
-	case store.ActReplay:
+	case step.Replay:
 		res.Outcome, res.Session = store.Replayed, cur
 		return res, nil
-	case store.ActReuseAfterGrace:
-		res.ReuseCause = "after-grace"
 	default:
-		res.ReuseCause = "stale"
+		res.ReuseCause = step.ReuseCause
 	}
 	en, err := endOne(ctx, tx, cur.ID, "reuse", in.Now, in.RevokeUntil)
 	res.Session, res.Ended = en.Session, &en
