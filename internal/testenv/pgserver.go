@@ -1,0 +1,279 @@
+package testenv
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// PostgresServer is a PostgreSQL server of a test's own (never the
+// machine's shared one): a fresh cluster (initdb) in a temp dir, trust
+// authentication, listening on a free loopback port. Failure tests stop,
+// kill, pause and restart it; Restart keeps the data dir and the port, so a
+// store's URL stays valid across it.
+//
+// initdb and postgres refuse to run as root: when the test runs as root
+// the server runs as the `postgres` OS user (syscall credentials), in a
+// temp dir that user owns. The server is its own process group, so Kill
+// and Pause reach the postmaster and every backend at once, like a host
+// that dies or stalls. If the test binary dies, the kernel kills the
+// postmaster (Pdeathsig) and its backends exit with it.
+type PostgresServer struct {
+	// URL is a postgres:// URL for the server's `postgres` database, as
+	// superuser postgres, without TLS.
+	URL string
+	// Port is the loopback port it listens on.
+	Port int
+
+	bin, data, sock, log string
+	cred                 *syscall.Credential
+
+	mu      sync.Mutex
+	cmd     *exec.Cmd
+	waited  chan struct{} // closed when cmd has been waited for
+	running bool
+}
+
+// StartPostgres creates a cluster and starts its server. It skips the test
+// when PostgreSQL's programs (initdb, postgres) are missing, or when the
+// test runs as root and there is no `postgres` user to run them as (fails
+// under GATEHOUSE_REQUIRE_INTEGRATION=1). The server is killed and its
+// directory removed when the test ends.
+func StartPostgres(t testing.TB) *PostgresServer {
+	t.Helper()
+	initdb, postgres := pgPrograms()
+	if initdb == "" || postgres == "" {
+		RequireIntegration(t, "PostgreSQL's initdb and postgres",
+			"install them with `apt-get install postgresql` (they are looked for in /usr/lib/postgresql/*/bin and PATH)")
+	}
+	p := &PostgresServer{bin: postgres}
+	owner := -1
+	if os.Geteuid() == 0 {
+		u, err := user.Lookup("postgres")
+		if err != nil {
+			RequireIntegration(t, "a `postgres` OS user (initdb refuses to run as root)",
+				"install postgresql, which creates it, or run the tests as another user")
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		p.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+		owner = uid
+	}
+	// Not t.TempDir: its parents are 0700 and root's, out of the
+	// postgres user's reach.
+	dir, err := os.MkdirTemp("", "gh-pg-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if owner >= 0 {
+		if err := os.Chown(dir, owner, -1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p.data, p.sock, p.log = filepath.Join(dir, "data"), dir, filepath.Join(dir, "postgres.log")
+
+	cmd := exec.Command(initdb, "-D", p.data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync", "--no-instructions")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: p.cred}
+	cmd.Env = append(os.Environ(), "LC_ALL=C")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("initdb: %v\n%s", err, out)
+	}
+
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Port = l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	p.URL = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", p.Port)
+	p.Start(t)
+	t.Cleanup(func() {
+		p.mu.Lock()
+		running, cmd, waited := p.running, p.cmd, p.waited
+		p.running = false
+		p.mu.Unlock()
+		if running {
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGCONT) // a paused server cannot die of SIGKILL any later
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-waited
+		}
+	})
+	return p
+}
+
+// pgPrograms finds initdb and postgres: the newest
+// /usr/lib/postgresql/<version>/bin (Debian), else PATH.
+func pgPrograms() (initdb, postgres string) {
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	sort.Slice(dirs, func(i, j int) bool { return pgVersion(dirs[i]) > pgVersion(dirs[j]) })
+	for _, d := range dirs {
+		i, p := filepath.Join(d, "initdb"), filepath.Join(d, "postgres")
+		if isExec(i) && isExec(p) {
+			return i, p
+		}
+	}
+	initdb, _ = exec.LookPath("initdb")
+	postgres, _ = exec.LookPath("postgres")
+	return initdb, postgres
+}
+
+func pgVersion(binDir string) int {
+	v, _ := strconv.Atoi(filepath.Base(filepath.Dir(binDir)))
+	return v
+}
+
+func isExec(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0
+}
+
+// Start starts the server on its data dir and port (after Stop or Kill)
+// and waits until it accepts connections.
+func (p *PostgresServer) Start(t testing.TB) {
+	t.Helper()
+	logf, err := os.OpenFile(p.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logf.Close()
+	cmd := exec.Command(p.bin, "-D", p.data, "-p", strconv.Itoa(p.Port), "-k", p.sock,
+		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
+		"-c", "full_page_writes=off", "-c", "max_connections=200", "-c", "shared_buffers=32MB")
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.Env = append(os.Environ(), "LC_ALL=C")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: p.cred, Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waited := make(chan struct{})
+	go func() { cmd.Wait(); close(waited) }()
+	p.mu.Lock()
+	p.cmd, p.waited, p.running = cmd, waited, true
+	p.mu.Unlock()
+	var last error
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); {
+		select {
+		case <-waited:
+			t.Fatalf("postgres exited at start: %s\n%s", cmd.ProcessState, p.tail())
+		default:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		c, err := pgx.Connect(ctx, p.URL)
+		if err == nil {
+			c.Close(ctx)
+			cancel()
+			return
+		}
+		cancel()
+		last = err
+		time.Sleep(20 * time.Millisecond) // polling a child process's start, not a test clock
+	}
+	t.Fatalf("postgres on port %d did not start: %v\n%s", p.Port, last, p.tail())
+}
+
+// tail is the end of the server's log, for failure messages.
+func (p *PostgresServer) tail() string {
+	b, _ := os.ReadFile(p.log)
+	if len(b) > 2000 {
+		b = b[len(b)-2000:]
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// signal sends sig to the server's process group (postmaster and backends).
+func (p *PostgresServer) signal(t testing.TB, sig syscall.Signal) {
+	t.Helper()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.running {
+		t.Fatalf("postgres on port %d is not running", p.Port)
+	}
+	if err := syscall.Kill(-p.cmd.Process.Pid, sig); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// wait waits for the postmaster to exit (bounded: a shutdown that hangs
+// fails the test instead of hanging it).
+func (p *PostgresServer) wait(t testing.TB, what string) {
+	t.Helper()
+	p.mu.Lock()
+	waited := p.waited
+	p.mu.Unlock()
+	select {
+	case <-waited:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("postgres on port %d did not exit after %s\n%s", p.Port, what, p.tail())
+	}
+	p.mu.Lock()
+	p.running = false
+	p.mu.Unlock()
+}
+
+// Stop shuts the server down the way an operator does (fast shutdown,
+// SIGINT: open transactions are rolled back, clients disconnected with
+// 57P01) and waits for it to exit.
+func (p *PostgresServer) Stop(t testing.TB) {
+	t.Helper()
+	p.signal(t, syscall.SIGCONT) // harmless if running; a paused server must run to shut down
+	p.mu.Lock()
+	pid := p.cmd.Process.Pid
+	p.mu.Unlock()
+	if err := syscall.Kill(pid, syscall.SIGINT); err != nil { // the postmaster alone
+		t.Fatal(err)
+	}
+	p.wait(t, "SIGINT")
+}
+
+// Kill kills the postmaster and every backend at once (SIGKILL to the
+// process group), like a host that died, and waits for the postmaster.
+// The next Start runs crash recovery.
+func (p *PostgresServer) Kill(t testing.TB) {
+	t.Helper()
+	p.signal(t, syscall.SIGKILL)
+	p.wait(t, "SIGKILL")
+}
+
+// Pause stops every process of the server (SIGSTOP): connections stay open
+// and nothing answers, like a stalled host. Resume continues it.
+func (p *PostgresServer) Pause(t testing.TB) {
+	t.Helper()
+	p.signal(t, syscall.SIGSTOP)
+}
+
+// Resume continues a paused server (SIGCONT).
+func (p *PostgresServer) Resume(t testing.TB) {
+	t.Helper()
+	p.signal(t, syscall.SIGCONT)
+}
+
+// Restart stops the server (fast shutdown) and starts it again on the same
+// port and data dir.
+func (p *PostgresServer) Restart(t testing.TB) {
+	t.Helper()
+	p.Stop(t)
+	p.Start(t)
+}
+
+// Schema returns the server's URL with search_path set to a fresh schema
+// name (gh_test_<random>) for the caller's store to create. Nothing drops
+// it: the whole cluster goes with the test.
+func (p *PostgresServer) Schema() (url, schema string) {
+	schema = "gh_test_" + strings.ToLower(rand.Text()[:12])
+	return p.URL + "&search_path=" + schema, schema
+}
