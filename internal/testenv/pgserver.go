@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"fmt"
@@ -28,10 +29,10 @@ import (
 //
 // initdb and postgres refuse to run as root: when the test runs as root
 // the server runs as the `postgres` OS user (syscall credentials), in a
-// temp dir that user owns. The server is its own process group, so Kill
-// and Pause reach the postmaster and every backend at once, like a host
-// that dies or stalls. If the test binary dies, the kernel kills the
-// postmaster (Pdeathsig) and its backends exit with it.
+// temp dir that user owns. Kill and Pause reach the postmaster and every
+// process it forked (backends, checkpointer, …) at once, like a host that
+// dies or stalls. If the test binary dies, the kernel kills the postmaster
+// (Pdeathsig) and its backends exit with it.
 type PostgresServer struct {
 	// URL is a postgres:// URL for the server's `postgres` database, as
 	// superuser postgres, without TLS.
@@ -108,8 +109,7 @@ func StartPostgres(t testing.TB) *PostgresServer {
 		p.running = false
 		p.mu.Unlock()
 		if running {
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGCONT) // a paused server cannot die of SIGKILL any later
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			signalTree(cmd.Process.Pid, syscall.SIGKILL)
 			<-waited
 		}
 	})
@@ -152,8 +152,10 @@ func (p *PostgresServer) Start(t testing.TB) {
 	}
 	defer logf.Close()
 	cmd := exec.Command(p.bin, "-D", p.data, "-p", strconv.Itoa(p.Port), "-k", p.sock,
-		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
-		"-c", "full_page_writes=off", "-c", "max_connections=200", "-c", "shared_buffers=32MB")
+		// fsync=off loses nothing to a killed process (the page cache
+		// survives it), only to a crashed machine; synchronous_commit
+		// stays on, or a kill -9 would lose committed transactions.
+		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "full_page_writes=off", "-c", "max_connections=200", "-c", "shared_buffers=32MB")
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Env = append(os.Environ(), "LC_ALL=C")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: p.cred, Setpgid: true, Pdeathsig: syscall.SIGKILL}
@@ -195,7 +197,10 @@ func (p *PostgresServer) tail() string {
 	return strings.TrimSpace(string(b))
 }
 
-// signal sends sig to the server's process group (postmaster and backends).
+// signal sends sig to the postmaster and every child of it. Backends are
+// not in the postmaster's process group (each calls setsid), so they are
+// found in /proc: the postmaster is stopped first, so it forks none while
+// its children are listed, then they get sig, then the postmaster.
 func (p *PostgresServer) signal(t testing.TB, sig syscall.Signal) {
 	t.Helper()
 	p.mu.Lock()
@@ -203,9 +208,41 @@ func (p *PostgresServer) signal(t testing.TB, sig syscall.Signal) {
 	if !p.running {
 		t.Fatalf("postgres on port %d is not running", p.Port)
 	}
-	if err := syscall.Kill(-p.cmd.Process.Pid, sig); err != nil {
+	if err := signalTree(p.cmd.Process.Pid, sig); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func signalTree(pid int, sig syscall.Signal) error {
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		return err
+	}
+	for _, c := range children(pid) {
+		syscall.Kill(c, sig) // one may have exited meanwhile
+	}
+	return syscall.Kill(pid, sig)
+}
+
+// children lists the processes whose parent is pid.
+func children(pid int) []int {
+	var out []int
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		c, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces and parentheses.
+		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+		if len(f) > 1 && f[1] == strconv.Itoa(pid) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // wait waits for the postmaster to exit (bounded: a shutdown that hangs
@@ -234,7 +271,7 @@ func (p *PostgresServer) Stop(t testing.TB) {
 	p.mu.Lock()
 	pid := p.cmd.Process.Pid
 	p.mu.Unlock()
-	if err := syscall.Kill(pid, syscall.SIGINT); err != nil { // the postmaster alone
+	if err := syscall.Kill(pid, syscall.SIGINT); err != nil { // the postmaster tells its children
 		t.Fatal(err)
 	}
 	p.wait(t, "SIGINT")

@@ -40,9 +40,19 @@ func TestPostgresServerLifecycle(t *testing.T) {
 	}
 	p.Start(t)
 	must("after kill -9 (crash recovery)", `SELECT 1/count(*) FROM kept`)
+	open, err := pgx.Connect(context.Background(), p.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer open.Close(context.Background())
 	p.Pause(t)
 	if err := exec(`SELECT 1`); err == nil {
-		t.Fatal("a paused server answered")
+		t.Fatal("a paused server accepted a connection")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if _, err := open.Exec(ctx, `SELECT 1`); err == nil {
+		t.Fatal("a paused server's backend answered on a connection opened before the pause")
 	}
 	p.Resume(t)
 	must("resumed", `SELECT 1/count(*) FROM kept`)
