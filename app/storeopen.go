@@ -20,6 +20,10 @@ import (
 // quickly.
 var redisTimeout time.Duration
 
+// pgTimeout bounds each PostgreSQL operation (0: pgstore.DefaultTimeout,
+// 5 s); failure tests shorten it like redisTimeout.
+var pgTimeout time.Duration
+
 // openStore opens the store the configuration names: PostgreSQL for
 // everything with --postgres-url (any number of nodes may share it), else
 // the embedded SQLite database in the data dir (one node); with
@@ -32,7 +36,7 @@ func openStore(ctx context.Context, c config.Config) (store.Store, error) {
 	}
 	var base store.Store
 	if c.PostgresURL != "" {
-		st, err := pgstore.Open(ctx, c.PostgresURL, pgstore.Options{})
+		st, err := pgstore.Open(ctx, c.PostgresURL, pgstore.Options{Timeout: pgTimeout})
 		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", StoreLocation(c), err)
 		}

@@ -13,6 +13,8 @@ var errEmptyChallenge = errors.New("empty challenge hash")
 
 // AddChallenge implements store.Challenges. The hash must not be empty.
 func (s *Store) AddChallenge(ctx context.Context, c store.Challenge) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if len(c.Hash) == 0 {
 		return wrap("add challenge", errEmptyChallenge)
 	}
@@ -27,6 +29,8 @@ func (s *Store) AddChallenge(ctx context.Context, c store.Challenge) error {
 // then find the row gone. An expired challenge is deleted too and reported
 // as store.ErrNotFound. An empty hash matches nothing.
 func (s *Store) ConsumeChallenge(ctx context.Context, hash []byte, now time.Time) (store.Challenge, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if len(hash) == 0 {
 		return store.Challenge{}, wrap("consume challenge", store.ErrNotFound)
 	}

@@ -12,6 +12,8 @@ import (
 
 // EndSessions implements store.Sessions, under the user's lock.
 func (s *Store) EndSessions(ctx context.Context, userID string, ids []string, reason string, now, revokeUntil time.Time) ([]store.Ended, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	ended := []store.Ended{}
 	err := s.write(ctx, "end sessions", func(tx pgx.Tx) error {
 		if err := s.lockUser(ctx, tx, userID); err != nil {
@@ -59,6 +61,8 @@ func endings(ss []store.Session, reason string) []store.Ending {
 // of every session, one insert of every revocation — so "log out
 // everywhere" for a user with a thousand sessions stays a few statements.
 func (s *Store) EndUserSessions(ctx context.Context, userID, keep, reason string, now, revokeUntil time.Time) ([]store.Ended, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	var ended []store.Ended
 	err := s.write(ctx, "end user sessions", func(tx pgx.Tx) error {
 		if err := s.lockUser(ctx, tx, userID); err != nil {
@@ -113,6 +117,8 @@ func endOne(ctx context.Context, tx pgx.Tx, id, reason string, now, until time.T
 // challenges it removed; full rate-limit buckets (equivalent to absent
 // ones) are dropped too, uncounted.
 func (s *Store) Sweep(ctx context.Context, now time.Time, idle time.Duration) (int, error) {
+	ctx, cancel := s.boundLong(ctx)
+	defer cancel()
 	idleBefore := int64(-1) // no idle expiry: matches nothing (times are >= 0)
 	if idle > 0 {
 		idleBefore = micro(now.Add(-idle))
@@ -147,6 +153,8 @@ func (s *Store) Sweep(ctx context.Context, now time.Time, idle time.Duration) (i
 
 // CountSessions implements store.Sessions.
 func (s *Store) CountSessions(ctx context.Context) (int, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	var n int
 	err := s.pool.QueryRow(ctx, `SELECT COUNT(*) FROM sessions`).Scan(&n)
 	return n, wrap("count sessions", err)

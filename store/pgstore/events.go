@@ -18,6 +18,8 @@ const (
 // AddEvents implements store.Events: one INSERT of the whole batch, so a
 // batch is all or nothing. An empty batch writes nothing.
 func (s *Store) AddEvents(ctx context.Context, es []store.Event) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if len(es) == 0 {
 		return nil
 	}
@@ -43,6 +45,8 @@ func (s *Store) AddEvents(ctx context.Context, es []store.Event) error {
 // limit <= 0 means defaultEventLimit; larger limits are capped at
 // maxEventLimit.
 func (s *Store) UserEvents(ctx context.Context, userID, before string, limit int) ([]store.Event, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if limit <= 0 {
 		limit = defaultEventLimit
 	}
@@ -72,6 +76,8 @@ const pruneBatch = 5000
 // PruneEvents implements store.Events. It deletes in batches of pruneBatch;
 // on error it returns the count deleted so far.
 func (s *Store) PruneEvents(ctx context.Context, t time.Time) (int, error) {
+	ctx, cancel := s.boundLong(ctx)
+	defer cancel()
 	total := 0
 	for {
 		tag, err := s.pool.Exec(ctx, `DELETE FROM events WHERE id IN

@@ -51,6 +51,8 @@ func saveBucket(ctx context.Context, tx pgx.Tx, k store.Bucket, b store.TokenBuc
 // lock: each bucket is read, and only if each has a token are they all
 // written. A denied Take writes nothing.
 func (s *Store) Take(ctx context.Context, bs []store.Bucket, now time.Time) (bool, time.Duration, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if len(bs) == 0 {
 		return true, 0, nil
 	}
@@ -95,6 +97,8 @@ func (s *Store) Take(ctx context.Context, bs []store.Bucket, now time.Time) (boo
 // Refund implements store.Limits in one transaction. A missing bucket is
 // full, so there is nothing to give back.
 func (s *Store) Refund(ctx context.Context, bs []store.Bucket, now time.Time) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if len(bs) == 0 {
 		return nil
 	}

@@ -1,6 +1,7 @@
 package pgstore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -18,8 +19,9 @@ var _ store.Store = (*Store)(nil)
 
 // Store is a store.Store on a PostgreSQL schema.
 type Store struct {
-	pool   *pgxpool.Pool
-	schema string
+	pool    *pgxpool.Pool
+	schema  string
+	timeout time.Duration
 }
 
 // Options tune Open. The zero value is the default.
@@ -30,7 +32,17 @@ type Options struct {
 	Schema string
 	// MaxConns caps the pool (0: pgxpool's default, max(4, GOMAXPROCS)).
 	MaxConns int32
+	// Timeout bounds each operation, waiting for a connection included
+	// (0: DefaultTimeout), so a stalled server (a paused host, a peer that
+	// vanished without closing the socket) fails a request with
+	// store.ErrUnavailable instead of hanging it until the kernel gives up
+	// on the connection. Sweep and PruneEvents, background deletes that
+	// may touch many rows, get ten times as long.
+	Timeout time.Duration
 }
+
+// DefaultTimeout is Options.Timeout's default.
+const DefaultTimeout = 5 * time.Second
 
 // Defaults that keep every operation bounded when the server is down or
 // unreachable: callers bring their own deadlines, but a dial never waits
@@ -71,7 +83,7 @@ func Open(ctx context.Context, url string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, wrap("open", err)
 	}
-	s := &Store{pool: pool, schema: schema}
+	s := &Store{pool: pool, schema: schema, timeout: cmp.Or(o.Timeout, DefaultTimeout)}
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -79,11 +91,23 @@ func Open(ctx context.Context, url string, o Options) (*Store, error) {
 	return s, nil
 }
 
+// bound is ctx limited to the operation timeout (Options.Timeout).
+func (s *Store) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, s.timeout)
+}
+
+// boundLong is bound for background operations over many rows.
+func (s *Store) boundLong(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, 10*s.timeout)
+}
+
 // Schema is the schema the store's tables live in.
 func (s *Store) Schema() string { return s.schema }
 
 // Ping checks that the server answers.
 func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	return wrap("ping", s.pool.Ping(ctx))
 }
 

@@ -80,6 +80,8 @@ func revokeEnded(ctx context.Context, tx pgx.Tx, ending []store.Ending, now, unt
 
 // Revocations implements store.Sessions: a plain read, ordered by id.
 func (s *Store) Revocations(ctx context.Context, now time.Time, afterID int64) ([]store.Revocation, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	rows, err := s.pool.Query(ctx, `SELECT `+revocationCols+` FROM revocations
 		WHERE id > $1 AND until > $2 ORDER BY id`, afterID, micro(now))
 	if err != nil {
@@ -91,6 +93,8 @@ func (s *Store) Revocations(ctx context.Context, now time.Time, afterID int64) (
 
 // AddRevocation implements store.Sessions.
 func (s *Store) AddRevocation(ctx context.Context, r store.Revocation) (store.Revocation, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	var out store.Revocation
 	err := s.write(ctx, "add revocation", func(tx pgx.Tx) error {
 		rs, err := insertRevocations(ctx, tx, []store.Revocation{r})

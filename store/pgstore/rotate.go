@@ -13,6 +13,8 @@ import (
 // what the previous one committed), store.DecideRotation decides, and one
 // write applies it.
 func (s *Store) RotateRefresh(ctx context.Context, in store.Rotate) (store.RotateResult, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	var res store.RotateResult
 	err := s.write(ctx, "rotate refresh", func(tx pgx.Tx) error {
 		var err error

@@ -18,6 +18,8 @@ var errEmptyHash = errors.New("empty refresh token hash")
 // insert) it checks the credential version, loads the user's sessions,
 // lets store.PlanCreate decide, and applies the plan.
 func (s *Store) CreateSession(ctx context.Context, in store.CreateSession) ([]store.Ended, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	sess := in.Session
 	if sess.RefreshGen == 0 {
 		sess.RefreshGen = 1
@@ -87,6 +89,8 @@ func (s *Store) CreateSession(ctx context.Context, in store.CreateSession) ([]st
 
 // Session implements store.Sessions.
 func (s *Store) Session(ctx context.Context, id string) (store.Session, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	sess, err := loadSession(ctx, s.pool, id, false)
 	return sess, wrap("session", err)
 }
@@ -103,6 +107,8 @@ func loadSession(ctx context.Context, q querier, id string, lock bool) (store.Se
 
 // SessionByCookie implements store.Sessions. An empty hash matches nothing.
 func (s *Store) SessionByCookie(ctx context.Context, hash []byte) (store.Session, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if len(hash) == 0 {
 		return store.Session{}, wrap("session by cookie", store.ErrNotFound)
 	}
@@ -113,6 +119,8 @@ func (s *Store) SessionByCookie(ctx context.Context, hash []byte) (store.Session
 
 // UserSessions implements store.Sessions.
 func (s *Store) UserSessions(ctx context.Context, userID string) ([]store.Session, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	ss, err := userSessions(ctx, s.pool, userID, false)
 	return ss, wrap("user sessions", err)
 }
@@ -133,12 +141,16 @@ func userSessions(ctx context.Context, q querier, userID string, lock bool) ([]s
 
 // Touch implements store.Sessions.
 func (s *Store) Touch(ctx context.Context, id string, now time.Time) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	tag, err := s.pool.Exec(ctx, `UPDATE sessions SET last_seen_at = $1 WHERE id = $2`, micro(now), id)
 	return wrap("touch", mustAffect(tag, err))
 }
 
 // Slide implements store.Sessions: one UPDATE.
 func (s *Store) Slide(ctx context.Context, id string, now time.Time, refreshTTL time.Duration) (store.Session, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	out, err := scanSession(s.pool.QueryRow(ctx, `UPDATE sessions SET last_seen_at = $1,
 		refresh_expires_at = LEAST($2, expires_at) WHERE id = $3 RETURNING `+sessionCols,
 		micro(now), micro(now.Add(refreshTTL)), id))
@@ -148,6 +160,8 @@ func (s *Store) Slide(ctx context.Context, id string, now time.Time, refreshTTL 
 // RenewSession implements store.Sessions: one UPDATE moves the row to its
 // new id, and the old id gets its revocation, in one transaction.
 func (s *Store) RenewSession(ctx context.Context, in store.RenewSession) (store.Session, store.Ended, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if len(in.CookieHash) == 0 || len(in.RefreshHash) == 0 || in.NewID == "" {
 		return store.Session{}, store.Ended{}, wrap("renew session", errEmptyHash)
 	}
@@ -185,6 +199,8 @@ func (s *Store) RenewSession(ctx context.Context, in store.RenewSession) (store.
 
 // Reauth implements store.Sessions.
 func (s *Store) Reauth(ctx context.Context, id string, gen int64, refreshHash []byte, now time.Time, refreshTTL, idle time.Duration) (store.Session, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if len(refreshHash) == 0 {
 		return store.Session{}, wrap("reauth", errEmptyHash)
 	}

@@ -13,6 +13,8 @@ import (
 // username_skeleton columns make a taken name and a look-alike of one fail
 // alike, as ErrUserExists.
 func (s *Store) CreateUser(ctx context.Context, u store.User) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	_, err := s.pool.Exec(ctx, `INSERT INTO users (id, username, username_key,
 		username_skeleton, password_hash, roles, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
@@ -23,6 +25,8 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 
 // UserByID implements store.Users.
 func (s *Store) UserByID(ctx context.Context, id string) (store.User, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE id = $1`, id))
 	return u, wrap("user by id", err)
 }
@@ -30,6 +34,8 @@ func (s *Store) UserByID(ctx context.Context, id string) (store.User, error) {
 // UserByName implements store.Users. It looks up by key only, never by
 // skeleton: a look-alike name must not reach the account it imitates.
 func (s *Store) UserByName(ctx context.Context, username string) (store.User, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE username_key = $1`,
 		store.NormalizeUsername(username)))
 	return u, wrap("user by name", err)
@@ -37,6 +43,8 @@ func (s *Store) UserByName(ctx context.Context, username string) (store.User, er
 
 // ListUsers implements store.Users (LIMIT NULL is no limit).
 func (s *Store) ListUsers(ctx context.Context, limit int) ([]store.User, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	var lim *int64
 	if limit > 0 {
 		l := int64(limit)
@@ -52,6 +60,8 @@ func (s *Store) ListUsers(ctx context.Context, limit int) ([]store.User, error) 
 
 // SetRoles implements store.Users.
 func (s *Store) SetRoles(ctx context.Context, id string, rs []string, now time.Time) (store.User, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	var u store.User
 	err := s.write(ctx, "set roles", func(tx pgx.Tx) error {
 		// The user's lock orders this against logins and ends, which lock
@@ -75,6 +85,8 @@ func (s *Store) SetRoles(ctx context.Context, id string, rs []string, now time.T
 // user row's lock, so a password change (which increments it) cannot land
 // between the check and the write.
 func (s *Store) SetPasswordHash(ctx context.Context, id, hash string, credVersion int64, now time.Time) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	return s.write(ctx, "set password hash", func(tx pgx.Tx) error {
 		var ver int64
 		if err := tx.QueryRow(ctx, `SELECT cred_version FROM users WHERE id = $1 FOR UPDATE`, id).Scan(&ver); err != nil {
@@ -93,6 +105,8 @@ func (s *Store) SetPasswordHash(ctx context.Context, id, hash string, credVersio
 // user's lock (so no CreateSession checks the old credential version
 // meanwhile).
 func (s *Store) SetPassword(ctx context.Context, in store.SetPassword) (store.User, []store.Ended, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	var (
 		u     store.User
 		ended []store.Ended
@@ -123,6 +137,8 @@ func (s *Store) SetPassword(ctx context.Context, in store.SetPassword) (store.Us
 // caller ends the user's sessions first, and the user's events stay in the
 // audit trail until pruned.
 func (s *Store) DeleteUser(ctx context.Context, id string) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	tag, err := s.pool.Exec(ctx, `DELETE FROM users WHERE id = $1`, id)
 	return wrap("delete user", mustAffect(tag, err))
 }

@@ -1,0 +1,186 @@
+package app
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/gatehouse/gatehouse/config"
+	"github.com/gatehouse/gatehouse/internal/testenv"
+)
+
+// pgNode opens a node on c (PostgreSQL: a private server, possibly
+// through a testenv.Proxy), with every PostgreSQL operation
+// bounded by failTimeout, and serves its handler. It does not run
+// Background: tests drive the store ping and the sync themselves unless
+// they start it.
+func pgNode(t *testing.T, c config.Config) (*App, *httptest.Server) {
+	t.Helper()
+	old := pgTimeout
+	pgTimeout = failTimeout
+	t.Cleanup(func() { pgTimeout = old })
+	a, err := Open(context.Background(), c, quietLog(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	srv := httptest.NewServer(a.Handler())
+	t.Cleanup(srv.Close)
+	return a, srv
+}
+
+// privatePostgres is a node config on a fresh schema of the private server
+// p, with the cluster's master key.
+func privatePostgres(t *testing.T, p *testenv.PostgresServer) config.Config {
+	_, schema := p.Schema()
+	return postgresNode(t, p.URL, schema)
+}
+
+// TestPostgresOutage is issue 9 item 7 on a private PostgreSQL, the only
+// store, which goes away mid-test in three ways: a fast shutdown (what an
+// operator's restart does), kill -9 of every process (a host that died),
+// and SIGSTOP (a stalled host: connections stay open, nothing answers).
+// Meanwhile verify goes on from the node's revocation set, /readyz answers
+// 503 with the reason and gatehouse_store_up is 0, login, refresh and
+// logout answer 503 unavailable within a few operation timeouts, clear no
+// cookie and change nothing (the store is read afterwards); once the
+// server is back, the node recovers by itself.
+func TestPostgresOutage(t *testing.T) {
+	for _, mode := range []string{"stopped", "killed", "paused"} {
+		t.Run(mode, func(t *testing.T) {
+			p := testenv.StartPostgres(t)
+			a, srv := pgNode(t, privatePostgres(t, p))
+			storeOutage(t, a, srv, func() {
+				switch mode {
+				case "stopped":
+					p.Stop(t)
+				case "killed":
+					p.Kill(t)
+				case "paused":
+					p.Pause(t)
+				}
+			}, func() {
+				if mode == "paused" {
+					p.Resume(t)
+				} else {
+					p.Start(t)
+				}
+			})
+		})
+	}
+}
+
+// storeOutage runs the outage story against node a (served by srv): down()
+// takes its store away, up() brings it back.
+func storeOutage(t *testing.T, a *App, srv *httptest.Server, down, up func()) {
+	t.Helper()
+	ctx := context.Background()
+	for _, u := range []string{"alice", "bob"} {
+		if _, err := a.Service.CreateUser(ctx, u, "correct horse battery", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bob := httpLogin(t, srv.URL, "bob", "")
+	gone := httpLogin(t, srv.URL, "bob", "") // logged out before the outage
+	expectCode(t, "logout before the outage", do(t, "POST", srv.URL+"/v1/logout", map[string]string{}, bearer(gone.access)), 204, "")
+	alice := httpLogin(t, srv.URL, "alice", "jwt-cookie")
+	aliceWeb := httpLogin(t, srv.URL, "alice", "cookie")
+	bobWho, err := a.Service.Authenticate(bob.access)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := a.Store.Session(ctx, bobWho.SessionID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count, err := a.Store.CountSessions(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	down()
+	back := false
+	defer func() {
+		if !back {
+			up()
+		}
+	}()
+	waitStore(t, a, false)
+	code, body := get(t, srv.URL+"/readyz", "")
+	if code != 503 || body["error"] != "unavailable" || !strings.Contains(body["message"], "unavailable") {
+		t.Errorf("readyz with the store down: %d %v, want 503 unavailable with the reason", code, body)
+	}
+	if g := storeUpGauge(t, a); g != 0 {
+		t.Errorf("gatehouse_store_up = %v with the store down, want 0", g)
+	}
+
+	// Verify needs no store: a live token passes, a revoked one stays refused.
+	expectCode(t, "verify bob", promptly(t, "verify", func() *http.Response {
+		return do(t, "GET", srv.URL+"/v1/verify", nil, bearer(bob.access))
+	}), 200, "")
+	expectCode(t, "verify a logged-out token", do(t, "GET", srv.URL+"/v1/verify", nil, bearer(gone.access)), 401, "")
+	expectCode(t, "verify alice's access cookie", do(t, "GET", srv.URL+"/v1/verify", nil, alice.withCookies), 200, "")
+
+	// Writes answer 503 promptly and clear no cookie.
+	expectCode(t, "login", promptly(t, "login", func() *http.Response {
+		return do(t, "POST", srv.URL+"/v1/login", map[string]string{"username": "bob", "password": "correct horse battery"}, nil)
+	}), 503, "unavailable")
+	expectCode(t, "signup", promptly(t, "signup", func() *http.Response {
+		return do(t, "POST", srv.URL+"/v1/signup", map[string]string{"username": "carol", "password": "correct horse battery"}, nil)
+	}), 503, "unavailable")
+	expectCode(t, "refresh", promptly(t, "refresh", func() *http.Response {
+		return do(t, "POST", srv.URL+"/v1/token/refresh", map[string]string{"refresh_token": bob.refresh}, nil)
+	}), 503, "unavailable")
+	res := promptly(t, "cookie refresh", func() *http.Response {
+		return do(t, "POST", srv.URL+"/v1/token/refresh", map[string]string{}, alice.withCookies)
+	})
+	expectCode(t, "cookie refresh", res, 503, "unavailable")
+	if clearsCookies(res) {
+		t.Errorf("a 503 to a cookie refresh cleared cookies: %v", res.Header["Set-Cookie"])
+	}
+	expectCode(t, "logout", promptly(t, "logout", func() *http.Response {
+		return do(t, "POST", srv.URL+"/v1/logout", map[string]string{}, bearer(bob.access))
+	}), 503, "unavailable")
+	res = promptly(t, "cookie logout", func() *http.Response {
+		return do(t, "POST", srv.URL+"/v1/logout", map[string]string{}, aliceWeb.withCookies)
+	})
+	expectCode(t, "cookie logout", res, 503, "unavailable")
+	if clearsCookies(res) {
+		t.Errorf("a 503 to a cookie logout cleared cookies: %v", res.Header["Set-Cookie"])
+	}
+
+	up()
+	back = true
+	waitStore(t, a, true)
+	if code, _ := get(t, srv.URL+"/readyz", ""); code != 200 || storeUpGauge(t, a) != 1 {
+		t.Errorf("store back: readyz %d, gauge %v; want 200, 1", code, storeUpGauge(t, a))
+	}
+	// The 503s changed nothing: the same sessions, bob's not rotated.
+	after, err := a.Store.Session(ctx, bobWho.SessionID)
+	if err != nil {
+		t.Fatalf("bob's session after the outage: %v", err)
+	}
+	if after.RefreshGen != before.RefreshGen || string(after.RefreshHash) != string(before.RefreshHash) {
+		t.Errorf("bob's session changed during the outage: generation %d -> %d", before.RefreshGen, after.RefreshGen)
+	}
+	if n, err := a.Store.CountSessions(ctx); err != nil || n != count {
+		t.Errorf("sessions after the outage: %d, %v; want %d (a 503 created or ended one)", n, err, count)
+	}
+	if _, err := a.Store.UserByName(ctx, "carol"); err == nil {
+		t.Error("the signup that answered 503 created carol")
+	}
+	expectCode(t, "verify bob after the outage (the 503 logout changed nothing)",
+		do(t, "GET", srv.URL+"/v1/verify", nil, bearer(bob.access)), 200, "")
+	expectCode(t, "bob's refresh token after the outage (not spent by the 503)",
+		do(t, "POST", srv.URL+"/v1/token/refresh", map[string]string{"refresh_token": bob.refresh}, nil), 200, "")
+	expectCode(t, "alice's refresh cookie after the outage",
+		do(t, "POST", srv.URL+"/v1/token/refresh", map[string]string{}, alice.withCookies), 200, "")
+	expectCode(t, "alice's cookie logout after the outage",
+		do(t, "POST", srv.URL+"/v1/logout", map[string]string{}, aliceWeb.withCookies), 204, "")
+	expectCode(t, "login after the outage", do(t, "POST", srv.URL+"/v1/login",
+		map[string]string{"username": "bob", "password": "correct horse battery"}, nil), 200, "")
+	expectCode(t, "signup after the outage", do(t, "POST", srv.URL+"/v1/signup",
+		map[string]string{"username": "carol", "password": "correct horse battery"}, nil), 201, "")
+}
