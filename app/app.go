@@ -57,6 +57,9 @@ type App struct {
 	// health is the last background store ping (storehealth.go), read by
 	// /readyz and gatehouse_store_up.
 	health storeHealth
+	// usersHealth is the users store's part of it when the session state
+	// is in Redis (nil error otherwise): gatehouse_users_store_up.
+	usersHealth storeHealth
 	// epoch is the session store's epoch as last seen (epoch.go).
 	epoch epochWatch
 }
@@ -206,6 +209,7 @@ func roleLimits(c config.Config) map[string]int {
 
 func (a *App) gauges() {
 	a.Metrics.Gauge("gatehouse_store_up", "1 while the store answered the last background ping (every second), 0 while it does not.", a.storeUp)
+	a.Metrics.Gauge("gatehouse_users_store_up", "1 while the users store (users, keys, audit) answered the last background ping; with sessions in Redis it can be down while gatehouse_store_up is 1 (login and signup answer 503, refresh and verify go on).", a.usersStoreUp)
 	a.Metrics.Gauge("gatehouse_revocations", "Entries in the local revocation set.", func() float64 { return float64(a.Revoked.Len()) })
 	a.Metrics.Gauge("gatehouse_hash_queue_depth", "Password hashes waiting for a slot.", func() float64 { return float64(a.Hasher.QueueDepth()) })
 	a.Metrics.Gauge("gatehouse_hash_in_flight", "Password hashes running now.", func() float64 { return float64(a.Hasher.InFlight()) })

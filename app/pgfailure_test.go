@@ -275,3 +275,110 @@ func replayStory(t *testing.T, n1 *App, srv1 *httptest.Server, n2 *App, srv2 *ht
 	expectCode(t, "bob on node 2 after the replay", do(t, "GET", srv2.URL+"/v1/verify", nil, bearer(bob.access)), 200, "")
 	expectCode(t, "bob on node 1", do(t, "GET", srv1.URL+"/v1/verify", nil, bearer(bob.access)), 200, "")
 }
+
+// usersStoreUpGauge reads gatehouse_users_store_up.
+func usersStoreUpGauge(t *testing.T, a *App) float64 {
+	t.Helper()
+	mfs, err := a.Metrics.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == "gatehouse_users_store_up" {
+			return mf.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	t.Fatal("gatehouse_users_store_up is not registered")
+	return -1
+}
+
+// TestPostgresDownWhileRedisHoldsSessions is issue 9 item 7: users in a
+// private PostgreSQL, sessions in a private Redis; PostgreSQL stops. Login
+// and signup answer 503 promptly; refresh (API and cookie), verify and
+// logout go on, because a refresh reads nothing but the session record
+// (roles included) and revocations live in Redis. The node stays ready
+// (/readyz 200, gatehouse_store_up 1) and gatehouse_users_store_up says 0;
+// once PostgreSQL is back, login and signup work again by themselves.
+func TestPostgresDownWhileRedisHoldsSessions(t *testing.T) {
+	p := testenv.StartPostgres(t)
+	r := testenv.StartRedis(t)
+	c := privatePostgres(t, p)
+	oldPG, oldRedis := pgTimeout, redisTimeout
+	pgTimeout, redisTimeout = failTimeout, failTimeout
+	defer func() { pgTimeout, redisTimeout = oldPG, oldRedis }()
+	c.RedisURL = "redis://" + r.Addr + "/0"
+	a, err := Open(context.Background(), c, quietLog(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	srv := httptest.NewServer(a.Handler())
+	t.Cleanup(srv.Close)
+	ctx := context.Background()
+	if _, err := a.Service.CreateUser(ctx, "alice", "correct horse battery", []string{"admin"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Service.CreateUser(ctx, "bob", "correct horse battery", nil); err != nil {
+		t.Fatal(err)
+	}
+	alice := httpLogin(t, srv.URL, "alice", "")
+	aliceWeb := httpLogin(t, srv.URL, "alice", "cookie")
+	bob := httpLogin(t, srv.URL, "bob", "jwt-cookie")
+
+	p.Stop(t)
+	for deadline := time.Now().Add(15 * time.Second); usersStoreUpGauge(t, a) != 0; {
+		a.CheckStore(ctx)
+		if time.Now().After(deadline) {
+			t.Fatal("gatehouse_users_store_up never went 0 with PostgreSQL stopped")
+		}
+		time.Sleep(20 * time.Millisecond) // polling a real process
+	}
+	if code, body := get(t, srv.URL+"/readyz", ""); code != 200 || storeUpGauge(t, a) != 1 {
+		t.Errorf("PostgreSQL (users) down, Redis up: readyz %d %v, gatehouse_store_up %v; want 200, 1 (refresh and verify go on)", code, body, storeUpGauge(t, a))
+	}
+
+	expectCode(t, "login", promptly(t, "login", func() *http.Response {
+		return do(t, "POST", srv.URL+"/v1/login", map[string]string{"username": "bob", "password": "correct horse battery"}, nil)
+	}), 503, "unavailable")
+	expectCode(t, "signup", promptly(t, "signup", func() *http.Response {
+		return do(t, "POST", srv.URL+"/v1/signup", map[string]string{"username": "carol", "password": "correct horse battery"}, nil)
+	}), 503, "unavailable")
+
+	res := promptly(t, "refresh", func() *http.Response {
+		return do(t, "POST", srv.URL+"/v1/token/refresh", map[string]string{"refresh_token": alice.refresh}, nil)
+	})
+	expectCode(t, "refresh with PostgreSQL down", res, 200, "")
+	next := jsonBody(res)
+	who, err := a.Service.Authenticate(next["access_token"])
+	if err != nil {
+		t.Fatalf("the refreshed access token: %v", err)
+	}
+	if len(who.Roles) != 1 || who.Roles[0] != "admin" {
+		t.Errorf("refreshed token's roles %v, want [admin] (from the session record)", who.Roles)
+	}
+	expectCode(t, "verify the refreshed token", do(t, "GET", srv.URL+"/v1/verify", nil, bearer(next["access_token"])), 200, "")
+	res = do(t, "POST", srv.URL+"/v1/token/refresh", map[string]string{}, bob.withCookies)
+	expectCode(t, "jwt-cookie refresh with PostgreSQL down", res, 200, "")
+	if clearsCookies(res) {
+		t.Errorf("the refresh cleared cookies: %v", res.Header["Set-Cookie"])
+	}
+	expectCode(t, "cookie session's verify with PostgreSQL down",
+		do(t, "GET", srv.URL+"/v1/verify", nil, aliceWeb.withCookies), 200, "")
+	expectCode(t, "logout with PostgreSQL down",
+		do(t, "POST", srv.URL+"/v1/logout", map[string]string{}, bearer(next["access_token"])), 204, "")
+	expectCode(t, "verify after that logout", do(t, "GET", srv.URL+"/v1/verify", nil, bearer(next["access_token"])), 401, "")
+
+	p.Start(t)
+	for deadline := time.Now().Add(15 * time.Second); usersStoreUpGauge(t, a) != 1; {
+		a.CheckStore(ctx)
+		if time.Now().After(deadline) {
+			t.Fatal("gatehouse_users_store_up never came back to 1")
+		}
+		time.Sleep(20 * time.Millisecond) // polling a real process
+	}
+	expectCode(t, "login after PostgreSQL is back", retry503(t, func() *http.Response {
+		return do(t, "POST", srv.URL+"/v1/login", map[string]string{"username": "bob", "password": "correct horse battery"}, nil)
+	}), 200, "")
+	expectCode(t, "signup after PostgreSQL is back", do(t, "POST", srv.URL+"/v1/signup",
+		map[string]string{"username": "carol", "password": "correct horse battery"}, nil), 201, "")
+}

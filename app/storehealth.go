@@ -33,16 +33,35 @@ func (h *storeHealth) Err() error {
 	return h.err
 }
 
+// partsPinger is a store made of two (redisstore: session state in Redis,
+// users in SQLite or PostgreSQL) that pings them apart.
+type partsPinger interface {
+	PingParts(ctx context.Context) (sessions, users error)
+}
+
 // CheckStore pings the store once (bounded by storePingTimeout) and records
 // the outcome for /readyz and gatehouse_store_up; it logs when the state
 // changes. It also checks the session store's epoch (epoch.go), so a
 // Redis restarted empty is noticed within a second. Background calls it
 // every second; tests call it to observe a failure without waiting for the
 // loop.
+//
+// With the session state in Redis, readiness follows Redis alone: while
+// only the users store is down, refresh, logout and verify still work
+// (roles come from the session record, revocations from Redis's log), so
+// the node stays in the load balancer's rotation; login, signup and
+// password changes answer 503, and gatehouse_users_store_up says why.
+// Taking every node out of rotation for a users-store outage would stop
+// refresh and verify too.
 func (a *App) CheckStore(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, storePingTimeout)
 	defer cancel()
-	err := a.Store.Ping(ctx)
+	var err, usersErr error
+	if pp, ok := a.Store.(partsPinger); ok {
+		err, usersErr = pp.PingParts(ctx)
+	} else {
+		err = a.Store.Ping(ctx)
+	}
 	if err == nil {
 		err = a.checkEpoch(ctx)
 	}
@@ -53,6 +72,14 @@ func (a *App) CheckStore(ctx context.Context) error {
 		a.Log.Warn("store down: /readyz answers 503 until it answers again", "err", err)
 	case err == nil && was != nil:
 		a.Log.Info("store up again")
+	}
+	usersWas := a.usersHealth.Err()
+	a.usersHealth.set(usersErr)
+	switch {
+	case usersErr != nil && usersWas == nil:
+		a.Log.Warn("users store down: login, signup and password changes answer 503; refresh, logout and verify go on", "err", usersErr)
+	case usersErr == nil && usersWas != nil:
+		a.Log.Info("users store up again")
 	}
 	return err
 }
@@ -74,6 +101,19 @@ func (a *App) watchStore(ctx context.Context, period time.Duration) {
 // storeUp is the gauge's value: 1 while the last ping succeeded.
 func (a *App) storeUp() float64 {
 	if a.health.Err() != nil {
+		return 0
+	}
+	return 1
+}
+
+// usersStoreUp is gatehouse_users_store_up: 1 while the users store
+// answered the last ping (with one store, the same as storeUp).
+func (a *App) usersStoreUp() float64 {
+	err := a.usersHealth.Err()
+	if _, split := a.Store.(partsPinger); !split {
+		err = a.health.Err()
+	}
+	if err != nil {
 		return 0
 	}
 	return 1

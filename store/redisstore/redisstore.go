@@ -117,6 +117,18 @@ func (s *Store) Ping(ctx context.Context) error {
 
 func (s *Store) ping(ctx context.Context) error { return s.measureSkew(ctx) }
 
+// PingParts pings Redis (the session state: what refresh, logout and the
+// revocation log need) and the users store (what login, signup and
+// password changes also need) at once, and reports each apart, so a node
+// can stay ready while only the users store is down.
+func (s *Store) PingParts(ctx context.Context) (sessions, users error) {
+	done := make(chan struct{})
+	go func() { defer close(done); users = s.users.Ping(ctx) }()
+	sessions = s.ping(ctx)
+	<-done
+	return sessions, users
+}
+
 // measureSkew is the ping: it sets skew from one TIME, taken to be read
 // halfway through the round trip.
 func (s *Store) measureSkew(ctx context.Context) error {
