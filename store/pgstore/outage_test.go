@@ -152,3 +152,39 @@ func TestOutageFailsPromptlyAndRecovers(t *testing.T) {
 	p.up(false)
 	check("back from hanging", 3*time.Second, nil)
 }
+
+// TestOperationTimeout: with the server hanging and a caller that brings
+// no deadline at all (a background context), every operation still ends
+// with ErrUnavailable after Options.Timeout instead of waiting on the
+// socket for as long as the kernel keeps it.
+func TestOperationTimeout(t *testing.T) {
+	target, schema := testenv.PostgresSchema(t)
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newProxy(t, u.Host)
+	u.Host = p.addr
+	const bound = 300 * time.Millisecond
+	s, err := pgstore.Open(t.Context(), u.String(), pgstore.Options{Schema: schema, Timeout: bound})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	p.down()
+	p.up(true)
+	defer p.down() // before Close: a hanging connection would hold it up
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.RotateRefresh(context.Background(), store.Rotate{SessionID: "s", Gen: 1, Now: time.Unix(1, 0)})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, store.ErrUnavailable) {
+			t.Fatalf("RotateRefresh on a hanging server: %v, want ErrUnavailable", err)
+		}
+	case <-time.After(30 * time.Second): // a bound for a stuck test: without Timeout it never returns
+		t.Fatal("RotateRefresh on a hanging server with no caller deadline did not return")
+	}
+}
