@@ -209,7 +209,7 @@ func roleLimits(c config.Config) map[string]int {
 
 func (a *App) gauges() {
 	a.Metrics.Gauge("gatehouse_store_up", "1 while the store answered the last background ping (every second), 0 while it does not.", a.storeUp)
-	a.Metrics.Gauge("gatehouse_users_store_up", "1 while the users store (users, keys, audit) answered the last background ping; with sessions in Redis it can be down while gatehouse_store_up is 1 (login and signup answer 503, refresh and verify go on).", a.usersStoreUp)
+	a.Metrics.Gauge("gatehouse_users_store_up", "1 while the users store (users, keys, audit) answered the last background ping; with sessions in Redis, 0 says it is the users store that is down (login and signup answer 503, refresh, logout and verify go on).", a.usersStoreUp)
 	a.Metrics.Gauge("gatehouse_revocations", "Entries in the local revocation set.", func() float64 { return float64(a.Revoked.Len()) })
 	a.Metrics.Gauge("gatehouse_hash_queue_depth", "Password hashes waiting for a slot.", func() float64 { return float64(a.Hasher.QueueDepth()) })
 	a.Metrics.Gauge("gatehouse_hash_in_flight", "Password hashes running now.", func() float64 { return float64(a.Hasher.InFlight()) })

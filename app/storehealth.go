@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -46,19 +47,20 @@ type partsPinger interface {
 // every second; tests call it to observe a failure without waiting for the
 // loop.
 //
-// With the session state in Redis, readiness follows Redis alone: while
-// only the users store is down, refresh, logout and verify still work
-// (roles come from the session record, revocations from Redis's log), so
-// the node stays in the load balancer's rotation; login, signup and
-// password changes answer 503, and gatehouse_users_store_up says why.
-// Taking every node out of rotation for a users-store outage would stop
-// refresh and verify too.
+// With the session state in Redis, the two stores are pinged apart. API.md
+// wants /readyz 200 only while every configured store answers, so a users
+// store that is down makes the node unready too, but the reason says which
+// store it is and that refresh, logout and verify go on, and
+// gatehouse_users_store_up reports that part alone.
 func (a *App) CheckStore(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, storePingTimeout)
 	defer cancel()
 	var err, usersErr error
 	if pp, ok := a.Store.(partsPinger); ok {
 		err, usersErr = pp.PingParts(ctx)
+		if err == nil && usersErr != nil {
+			err = fmt.Errorf("the users store (login, signup and password changes need it; refresh, logout and verify go on): %w", usersErr)
+		}
 	} else {
 		err = a.Store.Ping(ctx)
 	}
