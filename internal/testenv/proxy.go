@@ -16,7 +16,8 @@ import (
 // again. DropResponses makes it forward what the client sends and swallow
 // what the server answers, closing the client's connection at the first
 // byte of the answer: the request was served, the client never hears of
-// it (a node that dies right after committing).
+// it (a node that dies right after committing). Stall makes it accept and
+// never answer (a hanging server).
 type Proxy struct {
 	// Addr is the proxy's host:port, to give the client instead of the
 	// target's.
@@ -29,6 +30,7 @@ type Proxy struct {
 	ln      net.Listener
 	conns   []net.Conn
 	drop    bool
+	stalled bool
 	dropped bytes.Buffer
 }
 
@@ -55,6 +57,15 @@ func (p *Proxy) serve(ln net.Listener) {
 			c, err := ln.Accept()
 			if err != nil {
 				return
+			}
+			p.mu.Lock()
+			stalled := p.stalled
+			if stalled {
+				p.conns = append(p.conns, c)
+			}
+			p.mu.Unlock()
+			if stalled {
+				continue // accepted, and nothing will ever answer
 			}
 			s, err := net.Dial("tcp", p.target)
 			if err != nil {
@@ -119,6 +130,16 @@ func (p *Proxy) Restore() {
 		p.t.Fatal(err)
 	}
 	p.serve(ln)
+}
+
+// Stall makes the proxy accept new connections and never answer them (a
+// server that hangs: a client's connect or first query waits for its own
+// deadline); connections already open are not affected. Cut, then Stall,
+// then Restore gives a hanging server.
+func (p *Proxy) Stall(on bool) {
+	p.mu.Lock()
+	p.stalled = on
+	p.mu.Unlock()
 }
 
 // DropResponses switches swallowing the server's answers on or off (for

@@ -26,8 +26,8 @@ func TestWatchRevocationsKicksOnCommitAndAfterReconnect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := newProxy(t, u.Host)
-	u.Host = p.addr
+	p := testenv.StartProxy(t, u.Host)
+	u.Host = p.Addr
 	watched, err := pgstore.Open(t.Context(), u.String(), pgstore.Options{Schema: schema})
 	if err != nil {
 		t.Fatal(err)
@@ -60,13 +60,13 @@ func TestWatchRevocationsKicksOnCommitAndAfterReconnect(t *testing.T) {
 	revoke()
 	wait("for a revocation committed by another store")
 
-	p.down()
+	p.Cut()
 	select {
 	case <-errs:
 	case <-time.After(30 * time.Second): // a bound, not a wait
 		t.Fatal("the watcher did not notice its connection was cut")
 	}
 	revoke() // committed while the watcher cannot hear it
-	p.up(false)
+	p.Restore()
 	wait("after reconnecting (the replay of what it missed)")
 }
