@@ -6,6 +6,7 @@
 //
 //	loadgen verify    -url http://127.0.0.1:8080 [-target URL] -c 32 -d 10s [-rate 1000]
 //	loadgen refresh   -url http://127.0.0.1:8080 -c 64 -d 10s
+//	loadgen gotrue-refresh -url http://127.0.0.1:9999 -c 64 -d 10s
 //	loadgen login     -url http://127.0.0.1:8080 -c 8 -n 400 [-pid PID]
 //	loadgen refserver -addr 127.0.0.1:9090 -jwks http://127.0.0.1:8080/.well-known/jwks.json
 //	loadgen upstream  -addr 127.0.0.1:9091
@@ -14,7 +15,10 @@
 // verify logs in once and sends GET /v1/verify with that access token;
 // -target points the same load (and the same token) at another server, such
 // as refserver. refresh gives each worker its own session and always
-// presents the refresh token of its previous answer. login signs up -users
+// presents the refresh token of its previous answer; gotrue-refresh does the
+// same against GoTrue (Supabase Auth: POST /signup, then POST /token with
+// grant_type=password and grant_type=refresh_token), the peer of the
+// refresh comparison (scripts/bench-gotrue.sh). login signs up -users
 // accounts, then logs them in over and over. refserver is the reference for
 // verify: golang-jwt's ParseWithClaims behind net/http with the server's
 // published Ed25519 keys, nothing else. ceiling times argon2id with the given
@@ -44,7 +48,7 @@ import (
 	"time"
 )
 
-const usage = `usage: loadgen verify|refresh|login|refserver|upstream|ceiling [flags]
+const usage = `usage: loadgen verify|refresh|gotrue-refresh|login|refserver|upstream|ceiling [flags]
        loadgen <mode> -h   lists the mode's flags`
 
 // opts are the flags shared by the load modes.
@@ -72,7 +76,7 @@ func main() {
 	mode, args := os.Args[1], os.Args[2:]
 	var err error
 	switch mode {
-	case "verify", "refresh", "login":
+	case "verify", "refresh", "gotrue-refresh", "login":
 		err = load(mode, args)
 	case "refserver":
 		err = refserver(args)
@@ -93,7 +97,7 @@ func main() {
 func load(mode string, args []string) error {
 	var o opts
 	fs := flag.NewFlagSet(mode, flag.ExitOnError)
-	fs.StringVar(&o.url, "url", "http://127.0.0.1:8080", "Gatehouse base URL (loopback only)")
+	fs.StringVar(&o.url, "url", "http://127.0.0.1:8080", "Gatehouse base URL, or GoTrue's for gotrue-refresh (loopback only)")
 	fs.StringVar(&o.target, "target", "", "verify: URL to load instead of <url>/v1/verify (loopback only)")
 	fs.IntVar(&o.workers, "c", 32, "concurrent workers (one keep-alive connection each)")
 	fs.DurationVar(&o.duration, "d", 10*time.Second, "measured duration (ignored with -n)")
@@ -126,6 +130,8 @@ func load(mode string, args []string) error {
 		mk, err = verifyOps(c, o)
 	case "refresh":
 		mk, err = refreshOps(c, o)
+	case "gotrue-refresh":
+		mk, err = gotrueRefreshOps(c, o)
 	case "login":
 		mk, err = loginOps(c, o)
 	}
