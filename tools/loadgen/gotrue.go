@@ -40,17 +40,28 @@ func gotrueLogin(c *http.Client, o opts, cr map[string]string) (pair, error) {
 	return p, err
 }
 
+// gotrueSetupParallel bounds the signups and logins of the setup in
+// flight at once: a GoTrue signup holds two pool connections, and as many
+// parallel signups as its pool has connections wait on each other until
+// its 10 s request timeout (504).
+const gotrueSetupParallel = 4
+
 // gotrueRefreshOps is refreshOps against GoTrue: each worker signs up and
-// logs in its own account, then always presents the refresh token of its
-// previous answer to POST /token?grant_type=refresh_token (GoTrue rotates
-// refresh tokens by default); after a failure it logs in again, untimed.
+// logs in its own account (untimed, at most gotrueSetupParallel at once),
+// then always presents the refresh token of its previous answer to POST
+// /token?grant_type=refresh_token (GoTrue rotates refresh tokens by
+// default); after a failure it logs in again, untimed.
 func gotrueRefreshOps(c *http.Client, o opts) (func(int) (op, error), error) {
+	setup := make(chan struct{}, gotrueSetupParallel)
 	return func(i int) (op, error) {
 		cr := o.gotrueCreds(i)
-		if err := gotrueSignup(c, o, cr); err != nil {
-			return op{}, err
+		setup <- struct{}{}
+		err := gotrueSignup(c, o, cr)
+		var p pair
+		if err == nil {
+			p, err = gotrueLogin(c, o, cr)
 		}
-		p, err := gotrueLogin(c, o, cr)
+		<-setup
 		if err != nil {
 			return op{}, err
 		}
