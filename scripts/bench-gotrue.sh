@@ -6,7 +6,7 @@
 # GoTrue, ...). docs/benchmarks.md has the figures and how to read them.
 #
 # Needs: Go, psql/createdb on PATH, PostgreSQL on 127.0.0.1:5432 with trust
-# auth for the postgres role, Redis on 127.0.0.1:6379, and GoTrue's source
+# auth for the postgres role, redis-server on PATH, and GoTrue's source
 # checked out OUTSIDE this repository (none of its code is committed):
 #
 #   git clone https://github.com/supabase/auth /work/peers/gotrue   # or any checkout
@@ -26,8 +26,12 @@
 #   KEEP=1          keep the gotrue_bench database and Gatehouse's schemas
 #
 # It creates the roles GoTrue's migrations expect (supabase_admin,
-# supabase_auth_admin; NOLOGIN is not an option, GoTrue connects as the
-# latter) and a database gotrue_bench, dropped and created afresh.
+# supabase_auth_admin; GoTrue connects as the latter) and the databases
+# gotrue_bench, gh_bench_pg and gh_bench_rp, dropped and created afresh,
+# and runs a private redis-server (no persistence) for the Redis node. A
+# database (and a Redis) per system lets loadgen -store-cpu charge each one
+# the store CPU it caused: the machine may be shared, so server + store
+# CPU per refresh is the figure that other work disturbs least.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,7 +46,7 @@ IDLE_MAX=${IDLE_MAX:-0.25}
 IDLE_WAIT=${IDLE_WAIT:-60}
 OUT=${OUT:-/tmp/bench-gotrue-$(date -u +%Y%m%dT%H%M%S)}
 PG=postgres://postgres@127.0.0.1:5432
-GOTRUE_PORT=18299 GH_PG_PORT=18201 GH_REDIS_PORT=18202
+GOTRUE_PORT=18299 GH_PG_PORT=18201 GH_REDIS_PORT=18202 REDIS_PORT=18379
 mkdir -p "$OUT"
 BIN=$OUT/bin
 mkdir -p "$BIN"
@@ -52,10 +56,9 @@ cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
 	if [ "${KEEP:-}" != 1 ]; then
-		psql -q "$PG/test" -c 'DROP SCHEMA IF EXISTS gh_bench_gotrue_pg CASCADE' \
-			-c 'DROP SCHEMA IF EXISTS gh_bench_gotrue_rp CASCADE' >/dev/null 2>&1 || true
-		redis-cli -h 127.0.0.1 --scan --pattern 'gh-bench-gotrue:*' | xargs -r -n 500 redis-cli -h 127.0.0.1 del >/dev/null || true
-		dropdb -h 127.0.0.1 -U postgres --if-exists gotrue_bench >/dev/null 2>&1 || true
+		for db in gotrue_bench gh_bench_pg gh_bench_rp; do
+			dropdb -h 127.0.0.1 -U postgres --if-exists "$db" >/dev/null 2>&1 || true
+		done
 	fi
 }
 trap cleanup EXIT
@@ -79,8 +82,10 @@ DO $$ BEGIN
 END $$;
 ALTER ROLE supabase_auth_admin SET search_path = 'auth';
 SQL
-dropdb -h 127.0.0.1 -U postgres --if-exists gotrue_bench
-createdb -h 127.0.0.1 -U postgres gotrue_bench
+for db in gotrue_bench gh_bench_pg gh_bench_rp; do
+	dropdb -h 127.0.0.1 -U postgres --if-exists "$db"
+	createdb -h 127.0.0.1 -U postgres "$db"
+done
 psql -q -v ON_ERROR_STOP=1 "$PG/gotrue_bench" \
 	-c 'CREATE SCHEMA auth AUTHORIZATION supabase_auth_admin' \
 	-c 'GRANT CREATE ON DATABASE gotrue_bench TO supabase_auth_admin'
@@ -110,6 +115,11 @@ export GOTRUE_RATE_LIMIT_TOKEN_REFRESH=1000000
 "$GOTRUE_BIN" migrate >"$OUT/gotrue-migrate.log" 2>&1
 
 echo "== servers"
+mkdir -p "$OUT/redis"
+redis-server --bind 127.0.0.1 --port $REDIS_PORT --dir "$OUT/redis" --save '' --appendonly no \
+	>"$OUT/redis.log" 2>&1 &
+pids+=("$!")
+for _ in $(seq 1 100); do redis-cli -p $REDIS_PORT ping >/dev/null 2>&1 && break; sleep 0.1; done
 "$GOTRUE_BIN" serve >"$OUT/gotrue.log" 2>&1 &
 GOTRUE_PID=$!
 pids+=("$GOTRUE_PID")
@@ -124,11 +134,11 @@ gh() { # gh PORT DIR [store flags...]: starts a node, its PID in $pid
 	pids+=("$pid")
 }
 gh $GH_PG_PORT "$OUT/gh-pg" \
-	--postgres-url "$PG/test?sslmode=disable&search_path=gh_bench_gotrue_pg&pool_max_conns=$GH_PG_POOL"
+	--postgres-url "$PG/gh_bench_pg?sslmode=disable&pool_max_conns=$GH_PG_POOL"
 GH_PG_PID=$pid
 gh $GH_REDIS_PORT "$OUT/gh-redis" \
-	--redis-url 'redis://127.0.0.1:6379/0?prefix=gh-bench-gotrue:' \
-	--postgres-url "$PG/test?sslmode=disable&search_path=gh_bench_gotrue_rp"
+	--redis-url "redis://127.0.0.1:$REDIS_PORT/0" \
+	--postgres-url "$PG/gh_bench_rp?sslmode=disable"
 GH_REDIS_PID=$pid
 
 up() { # up URL: wait until it answers
@@ -161,26 +171,28 @@ wait_idle() {
 	echo "not idle after ${IDLE_WAIT}s (busy $b): running anyway"
 }
 
-run() { # run NAME MODE URL PID
-	local name=$1 mode=$2 url=$3 pid=$4 f
+run() { # run NAME MODE URL PID STORE-PATTERN
+	local name=$1 mode=$2 url=$3 pid=$4 store=$5 f
 	f="$OUT/r$round-$name.txt"
 	{ echo "# $name round $round $(date -u +%H:%M:%S) $(wait_idle)"
-	  "$BIN/loadgen" "$mode" -url "$url" -c "$CLIENTS" -d "$DURATION" -warmup 2s -pid "$pid"; } >"$f" 2>&1
+	  "$BIN/loadgen" "$mode" -url "$url" -c "$CLIENTS" -d "$DURATION" -warmup 2s -pid "$pid" -store-cpu "$store"; } >"$f" 2>&1
 	echo "-- $(head -1 "$f")"
-	sed -n '2,$p' "$f" | grep -E '^(requests|latency|status|machine|server|others|error)' | sed 's/^/   /'
+	sed -n '2,$p' "$f" | grep -E '^(requests|latency|status|machine|server|store|others|error)' | sed 's/^/   /'
 }
 
 for round in $(seq 1 "$ROUNDS"); do
-	run gotrue gotrue-refresh "http://127.0.0.1:$GOTRUE_PORT" "$GOTRUE_PID"
-	run gh-pg refresh "http://127.0.0.1:$GH_PG_PORT" "$GH_PG_PID"
-	run gh-redis refresh "http://127.0.0.1:$GH_REDIS_PORT" "$GH_REDIS_PID"
+	run gotrue gotrue-refresh "http://127.0.0.1:$GOTRUE_PORT" "$GOTRUE_PID" "postgres: supabase_auth_admin gotrue_bench "
+	run gh-pg refresh "http://127.0.0.1:$GH_PG_PORT" "$GH_PG_PID" "postgres: postgres gh_bench_pg "
+	run gh-redis refresh "http://127.0.0.1:$GH_REDIS_PORT" "$GH_REDIS_PID" "redis-server 127.0.0.1:$REDIS_PORT"
 done
 
-echo "== summary (ok-rps; p50 / p99)"
+echo "== summary per round: ok-rps (p50 / p99) server+store CPU µs/refresh, others' cores"
 for name in gotrue gh-pg gh-redis; do
 	printf '%-9s' "$name"
 	for f in "$OUT"/r*-"$name".txt; do
-		awk '/^requests/ { rps = $8 } /^latency/ { p50 = $3; p99 = $7 } END { printf "  %s (%s / %s)", rps, p50, p99 }' "$f"
+		awk '/^requests/ { rps = $8 } /^latency/ { p50 = $3; p99 = $7 }
+			/^server cpu/ { s = $6 } /^store cpu/ { st = $6 } /^others/ { o = $2 }
+			END { printf "  %s (%s / %s) %s+%s µs o=%s", rps, p50, p99, s, st, o }' "$f"
 	done
 	echo
 done | tee "$OUT/summary"

@@ -6,8 +6,12 @@
 # A verify reads no store (the revocation set is in memory), so the three
 # should match within the run's noise. docs/benchmarks.md has the figures.
 #
-# Needs: Go, psql, PostgreSQL on 127.0.0.1:5432 (trust, database test),
-# Redis on 127.0.0.1:6379.
+# Needs: Go, psql/createdb, PostgreSQL on 127.0.0.1:5432 (trust for the
+# postgres role), redis-server on PATH. Each node gets a database of its
+# own (gh_bench_verify_pg, gh_bench_verify_rp; dropped and created afresh)
+# and the Redis node a private redis-server, so loadgen -store-cpu reports
+# the store CPU the verify load caused: none but the nodes' once-a-second
+# health ping and revocation sync.
 #
 # Environment (defaults in brackets): CLIENTS [16], DURATION [10s],
 # ROUNDS [3], CACHE (--verify-cache-size; -1 turns the verified-token cache
@@ -32,9 +36,9 @@ pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
-	psql -q "$PG/test" -c 'DROP SCHEMA IF EXISTS gh_bench_verify_pg CASCADE' \
-		-c 'DROP SCHEMA IF EXISTS gh_bench_verify_rp CASCADE' >/dev/null 2>&1 || true
-	redis-cli -h 127.0.0.1 --scan --pattern 'gh-bench-verify:*' | xargs -r -n 500 redis-cli -h 127.0.0.1 del >/dev/null || true
+	for db in gh_bench_verify_pg gh_bench_verify_rp; do
+		dropdb -h 127.0.0.1 -U postgres --if-exists "$db" >/dev/null 2>&1 || true
+	done
 }
 trap cleanup EXIT
 
@@ -50,12 +54,23 @@ gh() { # gh PORT DIR [store flags...]: starts a node, its PID in $pid
 	pid=$!
 	pids+=("$pid")
 }
+for db in gh_bench_verify_pg gh_bench_verify_rp; do
+	dropdb -h 127.0.0.1 -U postgres --if-exists "$db"
+	createdb -h 127.0.0.1 -U postgres "$db"
+done
+REDIS_PORT=18389
+mkdir -p "$OUT/redis"
+redis-server --bind 127.0.0.1 --port $REDIS_PORT --dir "$OUT/redis" --save '' --appendonly no \
+	>"$OUT/redis.log" 2>&1 &
+pids+=("$!")
+for _ in $(seq 1 100); do redis-cli -p $REDIS_PORT ping >/dev/null 2>&1 && break; sleep 0.1; done
+
 gh 18211 "$OUT/gh-sqlite"
 SQLITE_PID=$pid
-gh 18212 "$OUT/gh-pg" --postgres-url "$PG/test?sslmode=disable&search_path=gh_bench_verify_pg"
+gh 18212 "$OUT/gh-pg" --postgres-url "$PG/gh_bench_verify_pg?sslmode=disable"
 PG_PID=$pid
-gh 18213 "$OUT/gh-redis" --redis-url 'redis://127.0.0.1:6379/0?prefix=gh-bench-verify:' \
-	--postgres-url "$PG/test?sslmode=disable&search_path=gh_bench_verify_rp"
+gh 18213 "$OUT/gh-redis" --redis-url "redis://127.0.0.1:$REDIS_PORT/0" \
+	--postgres-url "$PG/gh_bench_verify_rp?sslmode=disable"
 REDIS_PID=$pid
 for port in 18211 18212 18213; do
 	for _ in $(seq 1 300); do curl -fs -o /dev/null "http://127.0.0.1:$port/readyz" && break; sleep 0.1; done
@@ -77,24 +92,26 @@ wait_idle() {
 	done
 	echo "not idle after ${IDLE_WAIT}s (busy $b): running anyway"
 }
-run() { # run NAME PORT PID
+run() { # run NAME PORT PID [STORE-PATTERN]
 	local f="$OUT/r$round-$1.txt"
 	{ echo "# $1 round $round $(date -u +%H:%M:%S) $(wait_idle)"
-	  "$BIN/loadgen" verify -url "http://127.0.0.1:$2" -c "$CLIENTS" -d "$DURATION" -warmup 2s -pid "$3"; } >"$f" 2>&1
+	  "$BIN/loadgen" verify -url "http://127.0.0.1:$2" -c "$CLIENTS" -d "$DURATION" -warmup 2s -pid "$3" -store-cpu "${4:-}"; } >"$f" 2>&1
 	echo "-- $(head -1 "$f")"
-	sed -n '2,$p' "$f" | grep -E '^(requests|latency|status|machine|server|others|error)' | sed 's/^/   /'
+	sed -n '2,$p' "$f" | grep -E '^(requests|latency|status|machine|server|store|others|error)' | sed 's/^/   /'
 }
 for round in $(seq 1 "$ROUNDS"); do
 	run sqlite 18211 "$SQLITE_PID"
-	run postgres 18212 "$PG_PID"
-	run redis 18213 "$REDIS_PID"
+	run postgres 18212 "$PG_PID" "postgres: postgres gh_bench_verify_pg "
+	run redis 18213 "$REDIS_PID" "redis-server 127.0.0.1:$REDIS_PORT"
 done
 
-echo "== summary (ok-rps; p50 / p99)"
+echo "== summary per round: ok-rps (p50 / p99) server+store CPU µs/verify, others' cores"
 for name in sqlite postgres redis; do
 	printf '%-9s' "$name"
 	for f in "$OUT"/r*-"$name".txt; do
-		awk '/^requests/ { rps = $8 } /^latency/ { p50 = $3; p99 = $7 } END { printf "  %s (%s / %s)", rps, p50, p99 }' "$f"
+		awk '/^requests/ { rps = $8 } /^latency/ { p50 = $3; p99 = $7 }
+			/^server cpu/ { s = $6 } /^store cpu/ { st = $6 } /^others/ { o = $2 }
+			END { printf "  %s (%s / %s) %s+%s µs o=%s", rps, p50, p99, s, st + 0, o }' "$f"
 	done
 	echo
 done | tee "$OUT/summary"

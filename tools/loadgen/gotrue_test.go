@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"sync"
 	"testing"
 	"time"
@@ -105,5 +107,37 @@ func TestGoTrueRefreshRotates(t *testing.T) {
 	f.mu.Lock()
 	if err != nil || f.spent != 0 || rep.status[http.StatusOK] != int(o.n) {
 		t.Errorf("second run: %v, %d spent, %d OK", err, f.spent, rep.status[http.StatusOK])
+	}
+}
+
+// TestStoreCPUCountsTheMatchingProcess: a process that burns CPU between
+// two snapshots is charged; one whose command line does not match is not.
+func TestStoreCPUCountsTheMatchingProcess(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	tag := fmt.Sprintf("loadgen-storecpu-%d", os.Getpid())
+	// The tag is an argument of the busy loop, so it is in its command line.
+	cmd := exec.Command(sh, "-c", `while :; do :; done`, tag)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	before := matchCPU(tag)
+	if _, ok := before[cmd.Process.Pid]; !ok {
+		t.Fatalf("matchCPU(%q) = %v, does not hold the busy process %d", tag, before, cmd.Process.Pid)
+	}
+	var cpu time.Duration
+	var n int
+	for deadline := time.Now().Add(10 * time.Second); cpu == 0 && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+		cpu, n = storeCPU(before, matchCPU(tag))
+	}
+	if cpu == 0 || n != 1 {
+		t.Errorf("storeCPU = %v over %d processes, want some CPU of 1", cpu, n)
+	}
+	if got := matchCPU(tag + "-not-running"); len(got) != 0 {
+		t.Errorf("a pattern nothing matches found %v", got)
 	}
 }

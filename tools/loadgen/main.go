@@ -27,6 +27,12 @@
 // resource server of the gateway-overhead run (verify -target through
 // Gatehouse's --proxy and directly).
 //
+// -store-cpu PATTERN also charges the CPU time of every process whose
+// command line contains PATTERN: the store server's share of the work
+// (PostgreSQL backends of a database of the benchmark's own, a private
+// redis-server), so server plus store CPU per request compares systems on a
+// machine other work shares.
+//
 // -rate N paces the load to N requests per second in total (a fixed
 // schedule shared by the workers) instead of as fast as the workers go;
 // latency is timed from when a request is sent.
@@ -61,6 +67,7 @@ type opts struct {
 	n        int64         // total requests instead of a duration
 	timeout  time.Duration // per request
 	pid      int           // server process to watch (0: none)
+	storeCPU string        // command-line pattern of the store's processes to charge (-store-cpu)
 	rate     float64       // requests per second in total (0: unpaced)
 	users    int           // login: accounts to log in as
 	prefix   string        // usernames: prefix + number
@@ -106,6 +113,7 @@ func load(mode string, args []string) error {
 	fs.DurationVar(&o.timeout, "timeout", 2*time.Minute, "per-request timeout")
 	fs.Float64Var(&o.rate, "rate", 0, "pace the load to this many requests per second in total (0: as fast as the workers go)")
 	fs.IntVar(&o.pid, "pid", 0, "server PID: report its CPU time and VmRSS/VmHWM")
+	fs.StringVar(&o.storeCPU, "store-cpu", "", "report the CPU time of the processes whose command line contains this (the store's: \"postgres: postgres DBNAME \", \"redis-server 127.0.0.1:PORT\")")
 	fs.IntVar(&o.users, "users", 16, "login: number of accounts")
 	fs.StringVar(&o.prefix, "prefix", "bench", "username prefix")
 	fs.StringVar(&o.password, "password", "correct horse battery staple", "password of the accounts")
