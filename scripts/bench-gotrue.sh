@@ -181,8 +181,8 @@ run() { # run NAME MODE URL PID STORE-PATTERN
 }
 
 for round in $(seq 1 "$ROUNDS"); do
-	run gotrue gotrue-refresh "http://127.0.0.1:$GOTRUE_PORT" "$GOTRUE_PID" "postgres: supabase_auth_admin gotrue_bench "
-	run gh-pg refresh "http://127.0.0.1:$GH_PG_PORT" "$GH_PG_PID" "postgres: postgres gh_bench_pg "
+	run gotrue gotrue-refresh "http://127.0.0.1:$GOTRUE_PORT" "$GOTRUE_PID" ": supabase_auth_admin gotrue_bench "
+	run gh-pg refresh "http://127.0.0.1:$GH_PG_PORT" "$GH_PG_PID" ": postgres gh_bench_pg "
 	run gh-redis refresh "http://127.0.0.1:$GH_REDIS_PORT" "$GH_REDIS_PID" "redis-server 127.0.0.1:$REDIS_PORT"
 done
 

@@ -101,7 +101,7 @@ run() { # run NAME PORT PID [STORE-PATTERN]
 }
 for round in $(seq 1 "$ROUNDS"); do
 	run sqlite 18211 "$SQLITE_PID"
-	run postgres 18212 "$PG_PID" "postgres: postgres gh_bench_verify_pg "
+	run postgres 18212 "$PG_PID" ": postgres gh_bench_verify_pg "
 	run redis 18213 "$REDIS_PID" "redis-server 127.0.0.1:$REDIS_PORT"
 done
 

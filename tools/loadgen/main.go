@@ -113,7 +113,7 @@ func load(mode string, args []string) error {
 	fs.DurationVar(&o.timeout, "timeout", 2*time.Minute, "per-request timeout")
 	fs.Float64Var(&o.rate, "rate", 0, "pace the load to this many requests per second in total (0: as fast as the workers go)")
 	fs.IntVar(&o.pid, "pid", 0, "server PID: report its CPU time and VmRSS/VmHWM")
-	fs.StringVar(&o.storeCPU, "store-cpu", "", "report the CPU time of the processes whose command line contains this (the store's: \"postgres: postgres DBNAME \", \"redis-server 127.0.0.1:PORT\")")
+	fs.StringVar(&o.storeCPU, "store-cpu", "", "report the CPU time of the processes whose command line contains this (the store's: PostgreSQL backends \": USER DBNAME \", a private \"redis-server 127.0.0.1:PORT\")")
 	fs.IntVar(&o.users, "users", 16, "login: number of accounts")
 	fs.StringVar(&o.prefix, "prefix", "bench", "username prefix")
 	fs.StringVar(&o.password, "password", "correct horse battery staple", "password of the accounts")

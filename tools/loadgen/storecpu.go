@@ -12,9 +12,10 @@ import (
 // matchCPU is the CPU time (utime+stime) of every process whose command
 // line contains pattern, by PID. It is how -store-cpu charges the store's
 // work to the requests that caused it: PostgreSQL backends rename
-// themselves "postgres: USER DATABASE HOST(PORT) ...", so a database of
-// the benchmark's own separates its backends from other users of the
-// same server; a private redis-server is "redis-server 127.0.0.1:PORT".
+// themselves "postgres: [CLUSTER: ]USER DATABASE HOST(PORT) ...", so the
+// pattern ": USER DATABASE " with a database of the benchmark's own
+// separates its backends from other users of the same server; a private
+// redis-server is "redis-server 127.0.0.1:PORT".
 func matchCPU(pattern string) map[int]time.Duration {
 	out := map[int]time.Duration{}
 	if pattern == "" {
