@@ -23,7 +23,7 @@
 #                   busy than this fraction of all cores before each run [0.25]
 #   IDLE_WAIT       [60]
 #   OUT             results directory [/tmp/bench-gotrue-<date>]
-#   KEEP=1          keep the gotrue_bench database and Gatehouse's schemas
+#   KEEP=1          keep the three databases afterwards
 #
 # It creates the roles GoTrue's migrations expect (supabase_admin,
 # supabase_auth_admin; GoTrue connects as the latter) and the databases
