@@ -17,7 +17,7 @@ import (
 
 // postgresNode is a node's config on the test server's schema, with its own
 // data dir and the cluster's master key (every node must have the same one).
-func postgresNode(t *testing.T, url, schema string) config.Config {
+func postgresNode(t testing.TB, url, schema string) config.Config {
 	c := testenv.Config(t)
 	sep := "?"
 	if strings.Contains(url, "?") {

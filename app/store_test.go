@@ -19,7 +19,7 @@ import (
 
 // testRedisURL is the machine's Redis (GATEHOUSE_TEST_REDIS_URL) with a
 // key prefix of this test's own, deleted at the end.
-func testRedisURL(t *testing.T) string {
+func testRedisURL(t testing.TB) string {
 	t.Helper()
 	u := os.Getenv("GATEHOUSE_TEST_REDIS_URL")
 	if u == "" {

@@ -6,6 +6,7 @@
 //
 //	loadgen verify    -url http://127.0.0.1:8080 [-target URL] -c 32 -d 10s [-rate 1000]
 //	loadgen refresh   -url http://127.0.0.1:8080 -c 64 -d 10s
+//	loadgen gotrue-refresh -url http://127.0.0.1:9999 -c 64 -d 10s
 //	loadgen login     -url http://127.0.0.1:8080 -c 8 -n 400 [-pid PID]
 //	loadgen refserver -addr 127.0.0.1:9090 -jwks http://127.0.0.1:8080/.well-known/jwks.json
 //	loadgen upstream  -addr 127.0.0.1:9091
@@ -14,7 +15,10 @@
 // verify logs in once and sends GET /v1/verify with that access token;
 // -target points the same load (and the same token) at another server, such
 // as refserver. refresh gives each worker its own session and always
-// presents the refresh token of its previous answer. login signs up -users
+// presents the refresh token of its previous answer; gotrue-refresh does the
+// same against GoTrue (Supabase Auth: POST /signup, then POST /token with
+// grant_type=password and grant_type=refresh_token), the peer of the
+// refresh comparison (scripts/bench-gotrue.sh). login signs up -users
 // accounts, then logs them in over and over. refserver is the reference for
 // verify: golang-jwt's ParseWithClaims behind net/http with the server's
 // published Ed25519 keys, nothing else. ceiling times argon2id with the given
@@ -22,6 +26,12 @@
 // login throughput. upstream answers 200 with a small body on any path: the
 // resource server of the gateway-overhead run (verify -target through
 // Gatehouse's --proxy and directly).
+//
+// -store-cpu PATTERN also charges the CPU time of every process whose
+// command line contains PATTERN: the store server's share of the work
+// (PostgreSQL backends of a database of the benchmark's own, a private
+// redis-server), so server plus store CPU per request compares systems on a
+// machine other work shares.
 //
 // -rate N paces the load to N requests per second in total (a fixed
 // schedule shared by the workers) instead of as fast as the workers go;
@@ -44,7 +54,7 @@ import (
 	"time"
 )
 
-const usage = `usage: loadgen verify|refresh|login|refserver|upstream|ceiling [flags]
+const usage = `usage: loadgen verify|refresh|gotrue-refresh|login|refserver|upstream|ceiling [flags]
        loadgen <mode> -h   lists the mode's flags`
 
 // opts are the flags shared by the load modes.
@@ -57,6 +67,7 @@ type opts struct {
 	n        int64         // total requests instead of a duration
 	timeout  time.Duration // per request
 	pid      int           // server process to watch (0: none)
+	storeCPU string        // command-line pattern of the store's processes to charge (-store-cpu)
 	rate     float64       // requests per second in total (0: unpaced)
 	users    int           // login: accounts to log in as
 	prefix   string        // usernames: prefix + number
@@ -72,7 +83,7 @@ func main() {
 	mode, args := os.Args[1], os.Args[2:]
 	var err error
 	switch mode {
-	case "verify", "refresh", "login":
+	case "verify", "refresh", "gotrue-refresh", "login":
 		err = load(mode, args)
 	case "refserver":
 		err = refserver(args)
@@ -93,7 +104,7 @@ func main() {
 func load(mode string, args []string) error {
 	var o opts
 	fs := flag.NewFlagSet(mode, flag.ExitOnError)
-	fs.StringVar(&o.url, "url", "http://127.0.0.1:8080", "Gatehouse base URL (loopback only)")
+	fs.StringVar(&o.url, "url", "http://127.0.0.1:8080", "Gatehouse base URL, or GoTrue's for gotrue-refresh (loopback only)")
 	fs.StringVar(&o.target, "target", "", "verify: URL to load instead of <url>/v1/verify (loopback only)")
 	fs.IntVar(&o.workers, "c", 32, "concurrent workers (one keep-alive connection each)")
 	fs.DurationVar(&o.duration, "d", 10*time.Second, "measured duration (ignored with -n)")
@@ -102,6 +113,7 @@ func load(mode string, args []string) error {
 	fs.DurationVar(&o.timeout, "timeout", 2*time.Minute, "per-request timeout")
 	fs.Float64Var(&o.rate, "rate", 0, "pace the load to this many requests per second in total (0: as fast as the workers go)")
 	fs.IntVar(&o.pid, "pid", 0, "server PID: report its CPU time and VmRSS/VmHWM")
+	fs.StringVar(&o.storeCPU, "store-cpu", "", "report the CPU time of the processes whose command line contains this (the store's: PostgreSQL backends \": USER DBNAME \", a private \"redis-server 127.0.0.1:PORT\")")
 	fs.IntVar(&o.users, "users", 16, "login: number of accounts")
 	fs.StringVar(&o.prefix, "prefix", "bench", "username prefix")
 	fs.StringVar(&o.password, "password", "correct horse battery staple", "password of the accounts")
@@ -126,6 +138,8 @@ func load(mode string, args []string) error {
 		mk, err = verifyOps(c, o)
 	case "refresh":
 		mk, err = refreshOps(c, o)
+	case "gotrue-refresh":
+		mk, err = gotrueRefreshOps(c, o)
 	case "login":
 		mk, err = loginOps(c, o)
 	}

@@ -40,7 +40,9 @@ type report struct {
 	// machineCPU is the busy time of all CPUs, so what neither loadgen nor
 	// the server used shows up: other processes on a shared machine.
 	machineCPU time.Duration
-	procErr    error // reading /proc/PID failed (the server exited?)
+	procErr    error         // reading /proc/PID failed (the server exited?)
+	store      time.Duration // CPU of the -store-cpu processes
+	storeProcs int
 }
 
 // run sets every worker up (untimed, in parallel), then drives them until
@@ -70,7 +72,11 @@ func run(o opts, mk func(int) (op, error)) (report, error) {
 	samples := make([]sample, o.workers)
 	var procBefore procStats
 	var selfBefore, machineBefore time.Duration
-	mark := sync.OnceFunc(func() { procBefore, selfBefore, machineBefore = readProc(o.pid), selfCPU(), machineCPU() })
+	var storeBefore map[int]time.Duration
+	mark := sync.OnceFunc(func() {
+		procBefore, selfBefore, machineBefore = readProc(o.pid), selfCPU(), machineCPU()
+		storeBefore = matchCPU(o.storeCPU)
+	})
 	if o.n > 0 {
 		mark()
 	} else {
@@ -140,6 +146,7 @@ func run(o opts, mk func(int) (op, error)) (report, error) {
 	}
 	slices.Sort(r.lat)
 	r.selfCPU = selfCPU() - selfBefore
+	r.store, r.storeProcs = storeCPU(storeBefore, matchCPU(o.storeCPU))
 	r.machineCPU = machineCPU() - machineBefore
 	if o.pid > 0 {
 		after := readProc(o.pid)
@@ -199,6 +206,14 @@ func (r report) print(w io.Writer, mode string, o opts) {
 		fmt.Fprintf(w, "error x%d: %s\n", c, e)
 	}
 	fmt.Fprintf(w, "machine busy %.2f of %d cores  loadgen %.2f cores\n", r.machineCPU.Seconds()/secs, cpus(), r.selfCPU.Seconds()/secs)
+	if o.storeCPU != "" {
+		per := 0.0
+		if n > 0 {
+			per = r.store.Seconds() / float64(n) * 1e6
+		}
+		fmt.Fprintf(w, "store cpu %.2fs (%.2f cores, %.0f µs/request) in %d processes matching %q\n",
+			r.store.Seconds(), r.store.Seconds()/secs, per, r.storeProcs, o.storeCPU)
+	}
 	if o.pid > 0 {
 		if r.procErr != nil {
 			fmt.Fprintf(w, "server pid %d: %v\n", o.pid, r.procErr)
@@ -210,9 +225,10 @@ func (r report) print(w io.Writer, mode string, o opts) {
 		}
 		fmt.Fprintf(w, "server cpu %.2fs (%.2f cores, %.0f µs/request)  VmRSS max sampled %s  VmHWM %s\n",
 			r.proc.cpu.Seconds(), r.proc.cpu.Seconds()/secs, per, mib(r.proc.rss), mib(r.proc.hwm))
-		// Neither loadgen nor the server: other processes (or kernel work
-		// not charged to either). A large figure means a noisy run.
-		others := (r.machineCPU - r.selfCPU - r.proc.cpu).Seconds() / secs
+		// Neither loadgen nor the server (nor the -store-cpu processes):
+		// other processes, or kernel work not charged to any of them. A
+		// large figure means a noisy run.
+		others := (r.machineCPU - r.selfCPU - r.proc.cpu - r.store).Seconds() / secs
 		fmt.Fprintf(w, "others %.2f cores\n", others)
 	}
 }
