@@ -49,7 +49,7 @@ func TestMemoryPerSession(t *testing.T) {
 					t.Error(err)
 					return
 				}
-				if _, err := s.RotateRefresh(t.Context(), store.Rotate{SessionID: sid, Gen: 1, PresentedHash: sha(sid + "/1"),
+				if _, err := s.RotateRefresh(t.Context(), store.Rotate{UserID: uid, SessionID: sid, Gen: 1, PresentedHash: sha(sid + "/1"),
 					SuccessorHash: sha(sid + "/2"), Now: t0.Add(time.Minute), Grace: 10 * time.Second,
 					RefreshTTL: 7 * 24 * time.Hour, IdleTimeout: 24 * time.Hour}); err != nil {
 					t.Error(err)
