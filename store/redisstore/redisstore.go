@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -128,7 +129,11 @@ func clientOption(rawURL string) (co rueidis.ClientOption, prefix string, cluste
 		if u.Path != "" && u.Path != "/" {
 			return none, "", false, errors.New("redisstore: a Redis Cluster has one database: no /db in a redis-cluster:// URL")
 		}
+		u.Path = ""
 		for _, h := range seeds[1:] {
+			if _, _, err := net.SplitHostPort(h); err != nil {
+				h = net.JoinHostPort(h, "6379")
+			}
 			q.Add("addr", h)
 		}
 	}
