@@ -25,8 +25,9 @@
 //	P{r}:log       stream the revocation log, entry id "<id>-0"
 //	P{r}:seq       int    the revocation id counter (starts at Redis' clock
 //	                      in µs, so it never goes back)
-//	P{r}:sids      hash   session id -> "id until" of its revocation in the
-//	                      log (two nodes ending one session append once)
+//	P{r}:sids      hash   session id -> "id until [uid]" of its revocation
+//	                      in the log (two nodes ending one session append
+//	                      once; the uid marks an end that Sweep may finish)
 //	P{r}:epoch     string the life of this data (epoch.go)
 //	P{rl}:<bucket> hash   a token bucket (absent = full)
 //
@@ -63,7 +64,9 @@
 // appended to the log; then the script runs again with those ids and
 // applies the plan, ending them. A crash between the two leaves a session
 // revoked but alive — its access tokens are refused on every node — never
-// ended without its revocation (TestARevocationIsAppendedBeforeTheSessionEnds).
+// ended without its revocation; the log's index remembers whose it is, and
+// the next Sweep ends it under that revocation, long before the revocation
+// expires (TestARevocationIsAppendedBeforeTheSessionEnds).
 // If the plan moved meanwhile the script names the new sessions and the
 // loop goes on; a revoked session it meets is ended too. The single-Redis
 // mode runs the same code (the hash tags are inert there), so the two

@@ -100,8 +100,32 @@ func (s *Store) Sweep(ctx context.Context, now time.Time, idle time.Duration) (i
 	if err != nil {
 		return total, wrap("sweep", err)
 	}
+	if err := s.repair(ctx, now); err != nil {
+		return total, wrap("sweep", err)
+	}
 	n, err := s.exec(ctx, scriptRevoke, s.logKeys(), nil, "trim", micro(now)).AsInt64()
 	return total + int(n), wrap("sweep", err)
+}
+
+// repair finishes the ends a node began but did not complete: a session
+// whose revocation Store.ending appended (still in force) but that still
+// exists — the node died, or lost Redis, between the append and the
+// script — is ended now under that revocation. Until then it was revoked
+// but alive (closed: its access tokens are refused everywhere); without
+// this it could be refreshed again once its revocation expires.
+func (s *Store) repair(ctx context.Context, now time.Time) error {
+	pending, err := s.exec(ctx, scriptRevoke, s.logKeys(), nil, "repair", micro(now)).AsStrSlice()
+	if err != nil {
+		return err
+	}
+	for i := 0; i+1 < len(pending); i += 2 {
+		sid, uid := encID(pending[i]), pending[i+1]
+		err := s.exec(ctx, scriptEnd, []string{s.userKey(uid)}, []string{sid}, encID(uid), "revoked", "list", sid).Error()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // CountSessions implements store.Sessions: the sessions in the users'

@@ -59,8 +59,9 @@ func TestRevocationIDsKeepGrowingAfterRedisLosesItsData(t *testing.T) {
 // TestARevocationIsAppendedBeforeTheSessionEnds: a logout appends the
 // revocation to the log (its own slot) and only then ends the session.
 // A crash in between (the hook's error) leaves the session revoked but
-// alive — every node refuses its access tokens: closed — and the retry
-// ends it under the same revocation, not a second one.
+// alive — every node refuses its access tokens: closed — until the
+// periodic sweep or a retry ends it, under the same revocation, not a
+// second one.
 func TestARevocationIsAppendedBeforeTheSessionEnds(t *testing.T) {
 	s, _ := openOn(t, nil)
 	addUser(t, s, "u1")
@@ -78,14 +79,33 @@ func TestARevocationIsAppendedBeforeTheSessionEnds(t *testing.T) {
 		t.Errorf("session after the crash: %v, want it still there (revoked, not yet ended)", err)
 	}
 	redisstore.SetAfterAppend(s, nil)
-	ended, err := s.EndSessions(t.Context(), "u1", []string{"s1"}, "logout", t0, t0.Add(time.Hour))
-	if err != nil || len(ended) != 1 || ended[0].Revocation.ID != revs[0].ID {
-		t.Fatalf("retry: %+v, %v; want s1 ended under revocation %d", ended, err, revs[0].ID)
+	// Left alone, the periodic sweep finishes the end under the same
+	// revocation.
+	if _, err := s.Sweep(t.Context(), t0, time.Hour); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := s.Session(t.Context(), "u1", "s1"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("session after the sweep: %v, want ended", err)
+	}
+	// A second crashed end, this time retried by the caller.
+	mustLogin(t, s, "u1", "s2", 0)
+	redisstore.SetAfterAppend(s, func() error { return crash })
+	if _, err := s.EndSessions(t.Context(), "u1", []string{"s2"}, "logout", t0, t0.Add(time.Hour)); !errors.Is(err, crash) {
+		t.Fatalf("EndSessions(s2) with a crash after the append: %v", err)
+	}
+	revs, err = s.Revocations(t.Context(), t0, revs[0].ID)
+	if err != nil || len(revs) != 1 || revs[0].SessionID != "s2" {
+		t.Fatalf("log after the second crash: %+v, %v; want s2's revocation", revs, err)
+	}
+	redisstore.SetAfterAppend(s, nil)
+	ended, err := s.EndSessions(t.Context(), "u1", []string{"s2"}, "logout", t0, t0.Add(time.Hour))
+	if err != nil || len(ended) != 1 || ended[0].Revocation.ID != revs[0].ID {
+		t.Fatalf("retry: %+v, %v; want s2 ended under revocation %d", ended, err, revs[0].ID)
+	}
+	if _, err := s.Session(t.Context(), "u1", "s2"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("session after the retry: %v, want ErrNotFound", err)
 	}
-	if revs, _ := s.Revocations(t.Context(), t0, 0); len(revs) != 1 {
-		t.Errorf("log after the retry: %d entries, want 1", len(revs))
+	if revs, _ := s.Revocations(t.Context(), t0, 0); len(revs) != 2 {
+		t.Errorf("log after the retry: %d entries, want 2 (one per session)", len(revs))
 	}
 }

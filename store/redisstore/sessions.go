@@ -122,7 +122,7 @@ func (s *Store) ending(ctx context.Context, script *rueidis.Lua, uid string, now
 // appendRevocations appends one session revocation per encoded sid of uid
 // (lua/revoke.lua) and returns them with their ids.
 func (s *Store) appendRevocations(ctx context.Context, now, until time.Time, uid string, sids []string) ([]store.Revocation, error) {
-	args := []string{"add", micro(now), micro(until)}
+	args := []string{"end", micro(now), micro(until)}
 	for _, sid := range sids {
 		args = append(args, decID(sid), uid, "0")
 	}

@@ -6,13 +6,17 @@
 -- microseconds: above every id handed out before, so the nodes' cursors
 -- never skip the new entries (ids grow by one per revocation, far slower
 -- than the clock).
--- ARGV: P, 'add', createdAt, until, then per revocation: sid, uid,
+-- ARGV: P, 'add' or 'end', createdAt, until, then per revocation: sid, uid,
 --   notBefore. A session revocation (sid not '') already in the log and
 --   still in force at createdAt is not written again: its id is returned
 --   (two nodes ending one session race to append, one entry results; the
 --   Until they compute differ by the race's milliseconds, which the
 --   verification leeway covers).
---   Reply: the ids, in order.
+--   Reply: the ids, in order. 'end' is Store.ending's append before a
+--   script ends the session: its index entry also keeps the user id, so
+--   Sweep can finish the end if the node died before it ('repair').
+-- ARGV: P, 'repair', now: Reply: {sid, uid, ...} of 'end' entries still
+--   in force (Sweep ends those sessions that still exist).
 -- ARGV: P, 'trim', now: deletes entries past their Until. Reply: count.
 local LOG, SEQ, SIDS = KEYS[1], KEYS[2], KEYS[3]
 if ARGV[2] == 'trim' then
@@ -34,6 +38,15 @@ if ARGV[2] == 'trim' then
   end
   return n
 end
+if ARGV[2] == 'repair' then
+  local now, out = num(ARGV[3]), {}
+  local all = redis.call('HGETALL', SIDS)
+  for i = 1, #all, 2 do
+    local _, un, uid = string.match(all[i + 1], '^(%d+) (%d+) (.+)$')
+    if uid and num(un) > now then out[#out + 1] = all[i]; out[#out + 1] = uid end
+  end
+  return out
+end
 local at, untl = ARGV[3], ARGV[4]
 local out = {}
 for i = 5, #ARGV, 3 do
@@ -42,7 +55,7 @@ for i = 5, #ARGV, 3 do
   if sid ~= '' then
     local cur = redis.call('HGET', SIDS, sid)
     if cur then
-      local cid, cun = string.match(cur, '^(%d+) (%d+)$')
+      local cid, cun = string.match(cur, '^(%d+) (%d+)')
       if cid and num(cun) > num(at) then id = cid end
     end
   end
@@ -55,7 +68,11 @@ for i = 5, #ARGV, 3 do
     end
     id = string.format('%d', n)
     redis.call('XADD', LOG, id .. '-0', 's', sid, 'u', uid, 'nb', nb, 'un', untl, 'at', at)
-    if sid ~= '' then redis.call('HSET', SIDS, sid, id .. ' ' .. untl) end
+    if sid ~= '' then
+      local v = id .. ' ' .. untl
+      if ARGV[2] == 'end' then v = v .. ' ' .. uid end
+      redis.call('HSET', SIDS, sid, v)
+    end
   end
   out[#out + 1] = id
 end
