@@ -5,12 +5,16 @@
 --   'count': Reply: how many sessions the key holds.
 local what, now, idle = ARGV[2], num(ARGV[3]), num(ARGV[4])
 local n = 0
+if what == 'count' then
+  for _, f in ipairs(redis.call('HKEYS', K)) do
+    if not special(f) then n = n + 1 end
+  end
+  return n
+end
 local all = redis.call('HGETALL', K)
 for i = 1, #all, 2 do
   local f = all[i]
-  if what == 'count' then
-    if not special(f) then n = n + 1 end
-  elseif string.sub(f, 1, 2) == '!c' then
+  if string.sub(f, 1, 2) == '!c' then
     local c = cmsgpack.unpack(all[i + 1])
     if num(c[4]) <= now then redis.call('HDEL', K, f); n = n + 1 end
   elseif f == '!v' then
