@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -183,4 +184,108 @@ func TestRefreshesThroughAResharding(t *testing.T) {
 		t.Fatal("no rotation ran during the move")
 	}
 	t.Logf("%d rotations through a resharding of slot %d (%d phases), %d clean failures", total, slot, phases, failures.Load())
+}
+
+// TestConformanceWithPostgresUsers runs the suite on one Redis with the
+// users in PostgreSQL (TestConformance has them in SQLite).
+func TestConformanceWithPostgresUsers(t *testing.T) {
+	u := redisURL(t)
+	storetest.Run(t, func(t *testing.T) store.Store {
+		users := postgresUsers(t)
+		s, err := redisstore.Open(t.Context(), u, users, redisstore.Options{Prefix: "gh-test-" + rand.Text()[:12] + ":"})
+		if err != nil {
+			users.Close()
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if err := redisstore.DeletePrefix(context.Background(), s); err != nil {
+				t.Errorf("cleanup: %v", err)
+			}
+			s.Close()
+		})
+		return s
+	})
+}
+
+// TestRevocationLogThroughAResharding moves the log's slot ({r}) to
+// another primary while writers append revocations and a reader follows
+// the log with its cursor, as every node does: each write succeeds or
+// fails cleanly, and the reader sees every written id exactly once, in
+// order.
+func TestRevocationLogThroughAResharding(t *testing.T) {
+	rc := testenv.StartRedisCluster(t)
+	s := openCluster(t, rc, sqliteUsers(t))
+	slot := rc.Slot(t, redisstore.LogKeys(s)[0])
+	from := rc.Owner(t, slot)
+	to := rc.Nodes[0]
+	if to == from {
+		to = rc.Nodes[1]
+	}
+	var (
+		stop    atomic.Bool
+		mu      sync.Mutex
+		written []int64
+		seen    []int64
+		cursor  int64
+		wg      sync.WaitGroup
+	)
+	if _, err := s.AddRevocation(t.Context(), store.Revocation{UserID: "u", Until: t0.Add(time.Hour), CreatedAt: t0}); err != nil {
+		t.Fatal(err) // the log exists before the move
+	}
+	read := func() {
+		revs, err := s.Revocations(context.Background(), t0, cursor)
+		if err != nil {
+			if !errors.Is(err, store.ErrUnavailable) {
+				t.Errorf("Revocations: %v", err)
+			}
+			return
+		}
+		for _, r := range revs {
+			if r.ID <= cursor {
+				t.Errorf("id %d after cursor %d", r.ID, cursor)
+			}
+			seen, cursor = append(seen, r.ID), r.ID
+		}
+	}
+	seen = nil
+	wg.Go(func() {
+		for !stop.Load() {
+			read()
+		}
+	})
+	for w := range 4 {
+		wg.Go(func() {
+			for i := 0; !stop.Load(); i++ {
+				r, err := s.AddRevocation(context.Background(), store.Revocation{
+					SessionID: fmt.Sprintf("w%d-%d", w, i), UserID: "u", Until: t0.Add(time.Hour), CreatedAt: t0})
+				switch {
+				case err == nil:
+					mu.Lock()
+					written = append(written, r.ID)
+					mu.Unlock()
+				case !errors.Is(err, store.ErrUnavailable):
+					t.Errorf("AddRevocation: %v", err)
+					return
+				}
+			}
+		})
+	}
+	rc.MigrateSlot(t, slot, to, func(string) {
+		time.Sleep(50 * time.Millisecond) // keep the slot half moved while the writers run
+	})
+	time.Sleep(100 * time.Millisecond) // and some writes after the move (MOVED)
+	stop.Store(true)
+	wg.Wait()
+	read() // everything has committed: the last read catches up
+	if got := rc.Owner(t, slot); got != to {
+		t.Fatalf("slot %d on %s after the move, want %s", slot, got.Addr, to.Addr)
+	}
+	slices.Sort(written)
+	if len(written) == 0 {
+		t.Fatal("no revocation written during the move")
+	}
+	if len(seen) == 0 || !slices.Equal(seen[1:], written) {
+		t.Fatalf("the reader saw %d ids, the writers wrote %d (plus the first)", len(seen), len(written))
+	}
+	t.Logf("%d revocations written and read through a resharding of the log's slot %d", len(written), slot)
 }
