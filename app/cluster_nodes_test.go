@@ -21,7 +21,8 @@ import (
 
 // clusterNodes starts n Gatehouse nodes on one Redis Cluster of the test's
 // own (three primaries) and one SQLite users file, each following the
-// revocation log in the background, with the session limit at limit
+// revocation log in the background (its periodic sync an hour away, so
+// only the log follower moves revocations), with the session limit at limit
 // (reject), no reuse grace and no rate limit (the test logs in in
 // parallel from one IP).
 func clusterNodes(t *testing.T, n, limit int) ([]*App, []*httptest.Server) {
@@ -43,6 +44,7 @@ func clusterNodes(t *testing.T, n, limit int) ([]*App, []*httptest.Server) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { a.Close() })
+		a.syncEvery = time.Hour
 		srv := httptest.NewServer(a.Handler())
 		t.Cleanup(srv.Close)
 		wg.Go(func() { a.Background(ctx) })
@@ -92,9 +94,6 @@ func str(m map[string]any, k string) string { s, _ := m[k].(string); return s }
 func TestThreeNodesOnRedisCluster(t *testing.T) {
 	const limit = 3
 	nodes, srvs := clusterNodes(t, 3, limit)
-	for _, a := range nodes {
-		a.syncEvery = time.Hour // only the log follower (XREAD BLOCK) moves revocations
-	}
 	ctx := context.Background()
 	for _, u := range []string{"alice", "bob"} {
 		if _, err := nodes[0].Service.CreateUser(ctx, u, "correct horse battery", nil); err != nil {
@@ -213,7 +212,6 @@ func waitRevocation(t *testing.T, sub interface {
 // p99 <= 50 ms) for docs/benchmarks.md.
 func TestRevocationPropagationOnRedisCluster(t *testing.T) {
 	nodes, _ := clusterNodes(t, 2, 0)
-	nodes[0].syncEvery = time.Hour
 	sub := nodes[0].Revoked.Subscribe(4)
 	defer sub.Close()
 	const n = 300
