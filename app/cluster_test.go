@@ -166,7 +166,7 @@ func TestNodeKilledMidRefresh(t *testing.T) {
 			if err != nil {
 				t.Fatalf("the retry's access token: %v", err)
 			}
-			if sess, err := n2.Store.Session(ctx, who.SessionID); err != nil || sess.RefreshGen != 2 {
+			if sess, err := n2.Store.Session(ctx, who.UserID, who.SessionID); err != nil || sess.RefreshGen != 2 {
 				t.Errorf("session after one refresh and its retry: generation %d, %v; want 2", sess.RefreshGen, err)
 			}
 			expectCode(t, "the successor refreshes on node 2",

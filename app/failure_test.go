@@ -414,7 +414,7 @@ func setEpoch(t *testing.T, r *testenv.Redis, id string, since time.Time) {
 	}
 	defer c.Close()
 	v := id + " " + strconv.FormatInt(since.UnixMicro(), 10)
-	if err := c.Do(t.Context(), c.B().Set().Key("gh:epoch").Value(v).Build()).Error(); err != nil {
+	if err := c.Do(t.Context(), c.B().Set().Key("gh:{r}:epoch").Value(v).Build()).Error(); err != nil {
 		t.Fatal(err)
 	}
 }

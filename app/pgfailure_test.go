@@ -93,7 +93,7 @@ func storeOutage(t *testing.T, a *App, srv *httptest.Server, down, up func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before, err := a.Store.Session(ctx, bobWho.SessionID)
+	before, err := a.Store.Session(ctx, bobWho.UserID, bobWho.SessionID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +160,7 @@ func storeOutage(t *testing.T, a *App, srv *httptest.Server, down, up func()) {
 		t.Errorf("store back: readyz %d, gauge %v; want 200, 1", code, storeUpGauge(t, a))
 	}
 	// The 503s changed nothing: the same sessions, bob's not rotated.
-	after, err := a.Store.Session(ctx, bobWho.SessionID)
+	after, err := a.Store.Session(ctx, bobWho.UserID, bobWho.SessionID)
 	if err != nil {
 		t.Fatalf("bob's session after the outage: %v", err)
 	}

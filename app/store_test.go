@@ -102,8 +102,8 @@ func TestTwoNodesShareSessionsThroughRedis(t *testing.T) {
 
 func TestRedisURLRefusals(t *testing.T) {
 	for _, tc := range []struct{ redis, postgres, want string }{
-		{"redis-cluster://127.0.0.1:7000,127.0.0.1:7001", "", "redis-cluster:// is not supported by this version yet"},
-		{"http://127.0.0.1:6379", "", "want redis:// or rediss://"},
+		{"redis-cluster://127.0.0.1:7000,127.0.0.1:7001/2", "", "a Redis Cluster has one database"},
+		{"http://127.0.0.1:6379", "", "want redis://, rediss://, redis-cluster:// or rediss-cluster://"},
 	} {
 		c := testenv.Config(t)
 		c.RedisURL, c.PostgresURL = tc.redis, tc.postgres

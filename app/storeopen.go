@@ -2,10 +2,8 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/gatehouse/gatehouse/config"
@@ -31,9 +29,6 @@ var pgTimeout time.Duration
 // rate limits, challenges) moves to Redis and the other store keeps users,
 // keys and the audit trail.
 func openStore(ctx context.Context, c config.Config) (store.Store, error) {
-	if strings.HasPrefix(c.RedisURL, "redis-cluster://") {
-		return nil, errors.New("--redis-url redis-cluster:// is not supported by this version yet; use redis:// or rediss:// (one Redis, or Sentinel)")
-	}
 	var base store.Store
 	if c.PostgresURL != "" {
 		st, err := pgstore.Open(ctx, c.PostgresURL, pgstore.Options{Timeout: pgTimeout})

@@ -227,7 +227,9 @@ func (s *Service) startSession(ctx context.Context, u store.User, credVersion in
 	if in.Delivery == DeliveryCookie {
 		// A new secret at every login: a cookie value sent before the login
 		// is never promoted (no fixation).
-		cookie = newCookieSecret()
+		if cookie, err = newCookieSecret(sess.UserID, sess.ID); err != nil {
+			return TokenPair{}, storeErr(err)
+		}
 		sess.CookieHash = hashCookie(cookie)
 	}
 	ended, err := s.Store.CreateSession(ctx, store.CreateSession{

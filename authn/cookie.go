@@ -3,9 +3,11 @@ package authn
 import (
 	"context"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -36,8 +38,15 @@ const (
 	ViaJWTCookie = "jwt-cookie"
 )
 
-// cookieSecretLen is a session cookie's length: 32 random bytes, base64url.
-var cookieSecretLen = base64.RawURLEncoding.EncodedLen(32)
+// A session cookie is base64url(32 random bytes ‖ user id ‖ session id),
+// the ids as their 16 UUID bytes: the random part is the secret (the store
+// keeps its hash of the whole value), the ids find the session without a
+// lookup table from secret to session (a Redis Cluster finds the user's
+// slot from the user id; see store.Sessions.SessionByCookie).
+const cookieRawLen = 32 + 16 + 16
+
+// cookieSecretLen is a session cookie's length: 86 characters.
+var cookieSecretLen = base64.RawURLEncoding.EncodedLen(cookieRawLen)
 
 // SlideEvery is how often at most a browser session's use is written
 // (last seen, sliding lifetime): at most one store write a minute per
@@ -51,7 +60,32 @@ const cookieCacheTTL = 30 * time.Second
 
 const maxCookieCache = 1 << 16
 
-func newCookieSecret() string { return randomID(32) }
+// newCookieSecret is a new session cookie for session sid of user uid
+// (both UUIDs, as authn makes them).
+func newCookieSecret(uid, sid string) (string, error) {
+	u, err := uuid.Parse(uid)
+	if err != nil {
+		return "", fmt.Errorf("session cookie: user id: %w", err)
+	}
+	s, err := uuid.Parse(sid)
+	if err != nil {
+		return "", fmt.Errorf("session cookie: session id: %w", err)
+	}
+	b := make([]byte, 32, cookieRawLen)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(append(append(b, u[:]...), s[:]...)), nil
+}
+
+// cookieIDs reads the user and session ids of a cookie of our shape.
+func cookieIDs(v string) (uid, sid string, ok bool) {
+	b, err := base64.RawURLEncoding.DecodeString(v)
+	if err != nil || len(b) != cookieRawLen {
+		return "", "", false
+	}
+	return uuid.UUID(b[32:48]).String(), uuid.UUID(b[48:]).String(), true
+}
 
 func hashCookie(secret string) []byte {
 	h := sha256.Sum256([]byte(secret))
@@ -88,9 +122,9 @@ func validCookieSecret(v string) bool {
 			return false
 		}
 	}
-	// 43 characters carry 258 bits: the last one's two spare bits are zero
-	// as the encoder writes them, so each secret has one spelling only.
-	return strings.IndexByte("AEIMQUYcgkosw048", v[len(v)-1]) >= 0
+	// 86 characters carry 516 bits: the last one's four spare bits are zero
+	// as the encoder writes them, so each cookie has one spelling only.
+	return strings.IndexByte("AQgw", v[len(v)-1]) >= 0
 }
 
 // cookieCache maps the hash of a session cookie to its session, so a
@@ -163,8 +197,12 @@ func (s *Service) authenticateCookie(ctx context.Context, secret string) (*Princ
 	e, hit := s.cookies.get(h, now)
 	sess, csrf := e.sess, e.csrf
 	if !hit {
+		uid, sid, ok := cookieIDs(secret)
+		if !ok {
+			return nil, token.ErrInvalid
+		}
 		var err error
-		sess, err = s.Store.SessionByCookie(ctx, h[:])
+		sess, err = s.Store.SessionByCookie(ctx, uid, sid, h[:])
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			return nil, token.ErrInvalid
@@ -185,7 +223,7 @@ func (s *Service) authenticateCookie(ctx context.Context, secret string) (*Princ
 	}
 	slid := false
 	if now.Sub(sess.LastSeenAt) >= SlideEvery {
-		next, err := s.Store.Slide(ctx, sess.ID, now.UTC(), s.Policy.RefreshTTL)
+		next, err := s.Store.Slide(ctx, sess.UserID, sess.ID, now.UTC(), s.Policy.RefreshTTL)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			s.cookies.drop(h)
@@ -255,9 +293,12 @@ func (s *Service) renewCookieSession(ctx context.Context, sess store.Session, c 
 	if err != nil {
 		return TokenPair{}, err
 	}
-	secret := newCookieSecret()
+	secret, err := newCookieSecret(sess.UserID, next.ID)
+	if err != nil {
+		return TokenPair{}, storeErr(err)
+	}
 	renewed, ended, err := s.Store.RenewSession(ctx, store.RenewSession{
-		OldID: sess.ID, NewID: next.ID, CookieHash: hashCookie(secret), RefreshHash: hashRefresh(refresh),
+		UserID: sess.UserID, OldID: sess.ID, NewID: next.ID, CookieHash: hashCookie(secret), RefreshHash: hashRefresh(refresh),
 		Now: now, IdleTimeout: s.Policy.IdleTimeout, RevokeUntil: s.revokeUntil(now),
 	})
 	if errors.Is(err, store.ErrNotFound) {

@@ -41,7 +41,7 @@ func (s *Service) Introspect(ctx context.Context, raw string) (Introspection, er
 // introspectRefresh: a refresh token is active while it is its session's
 // current one and the session is live.
 func (s *Service) introspectRefresh(ctx context.Context, raw string, r token.Refresh) (Introspection, error) {
-	sess, err := s.Store.Session(ctx, r.SessionID)
+	sess, err := s.Store.Session(ctx, r.UserID, r.SessionID)
 	if errors.Is(err, store.ErrNotFound) {
 		return Introspection{}, nil
 	}

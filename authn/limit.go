@@ -2,10 +2,14 @@ package authn
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/gatehouse/gatehouse/store"
+	"github.com/google/uuid"
 )
 
 // ChallengeTTL is how long a login refused at the session limit may be
@@ -43,7 +47,10 @@ func (s *Service) limitReached(ctx context.Context, u store.User, in LoginInput)
 	if err != nil {
 		return err
 	}
-	secret := randomID(32)
+	secret, err := newChallenge(u.ID)
+	if err != nil {
+		return storeErr(err)
+	}
 	now := s.Now().UTC()
 	err = s.Store.AddChallenge(ctx, store.Challenge{
 		Hash: hashRefresh(secret), UserID: u.ID, DeviceID: in.DeviceID, CredVersion: u.CredVersion,
@@ -55,6 +62,32 @@ func (s *Service) limitReached(ctx context.Context, u store.User, in LoginInput)
 	}
 	s.record(EvLoginLimited, u.ID, "", in.Client, map[string]string{"limit": itoa(s.maxSessions(u))})
 	return &LimitError{Sessions: live, Challenge: secret, ExpiresIn: ChallengeTTL}
+}
+
+// A login challenge is base64url(32 random bytes ‖ user id as 16 UUID
+// bytes): the user id finds the challenge (its user's slot on a Redis
+// Cluster) and the store holds the hash of the whole value.
+const challengeRawLen = 32 + 16
+
+func newChallenge(uid string) (string, error) {
+	u, err := uuid.Parse(uid)
+	if err != nil {
+		return "", fmt.Errorf("login challenge: user id: %w", err)
+	}
+	b := make([]byte, 32, challengeRawLen)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(append(b, u[:]...)), nil
+}
+
+// challengeUser reads the user id of a challenge of our shape.
+func challengeUser(v string) (string, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(v)
+	if err != nil || len(b) != challengeRawLen || base64.RawURLEncoding.EncodeToString(b) != v {
+		return "", false
+	}
+	return uuid.UUID(b[32:]).String(), true
 }
 
 // ErrChallenge: the login challenge is unknown, spent or expired.
@@ -70,7 +103,11 @@ func (s *Service) ResolveLogin(ctx context.Context, challenge, endSessionID stri
 	if endSessionID == "" || len(endSessionID) > 128 {
 		return TokenPair{}, invalid("end_session_id", "is required")
 	}
-	ch, err := s.Store.ConsumeChallenge(ctx, hashRefresh(challenge), s.Now().UTC())
+	uid, ok := challengeUser(challenge)
+	if !ok {
+		return TokenPair{}, ErrChallenge
+	}
+	ch, err := s.Store.ConsumeChallenge(ctx, uid, hashRefresh(challenge), s.Now().UTC())
 	if errors.Is(err, store.ErrNotFound) {
 		return TokenPair{}, ErrChallenge
 	}

@@ -65,7 +65,7 @@ func (s *Service) refresh(ctx context.Context, presented string, c Client) (Toke
 	}
 	now := s.Now().UTC()
 	res, err := s.Store.RotateRefresh(ctx, store.Rotate{
-		SessionID: r.SessionID, Gen: r.Gen,
+		UserID: r.UserID, SessionID: r.SessionID, Gen: r.Gen,
 		PresentedHash: hashRefresh(presented), SuccessorHash: hashRefresh(successor),
 		Now: now, Grace: s.Policy.ReuseGrace, RefreshTTL: s.Policy.RefreshTTL,
 		IdleTimeout: s.Policy.IdleTimeout, RevokeUntil: s.revokeUntil(now),
@@ -135,12 +135,12 @@ func (s *Service) Reauth(ctx context.Context, p *Principal, pw string, c Client)
 		if refresh, err = s.newRefresh(sess, gen); err != nil {
 			return TokenPair{}, err
 		}
-		sess, err = s.Store.Reauth(ctx, p.SessionID, gen, hashRefresh(refresh), now, s.Policy.RefreshTTL, s.Policy.IdleTimeout)
+		sess, err = s.Store.Reauth(ctx, p.UserID, p.SessionID, gen, hashRefresh(refresh), now, s.Policy.RefreshTTL, s.Policy.IdleTimeout)
 		if !errors.Is(err, store.ErrConflict) || try == 3 {
 			break
 		}
 		// A refresh rotated the chain meanwhile: mint for the next generation.
-		if sess, err = s.Store.Session(ctx, p.SessionID); err != nil {
+		if sess, err = s.Store.Session(ctx, p.UserID, p.SessionID); err != nil {
 			break
 		}
 	}

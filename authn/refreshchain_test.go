@@ -87,9 +87,9 @@ func (c *countingStore) UserByID(ctx context.Context, id string) (store.User, er
 	return c.Store.UserByID(ctx, id)
 }
 
-func (c *countingStore) Session(ctx context.Context, id string) (store.Session, error) {
+func (c *countingStore) Session(ctx context.Context, userID, id string) (store.Session, error) {
 	c.calls.Add(1)
-	return c.Store.Session(ctx, id)
+	return c.Store.Session(ctx, userID, id)
 }
 
 func (c *countingStore) RotateRefresh(ctx context.Context, in store.Rotate) (store.RotateResult, error) {

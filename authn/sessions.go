@@ -14,8 +14,8 @@ func (s *Service) Me(ctx context.Context, p *Principal) (store.User, store.Sessi
 	if err != nil {
 		return store.User{}, store.Session{}, notFoundOr(err, ErrForbidden)
 	}
-	sess, err := s.Store.Session(ctx, p.SessionID)
-	if err != nil || sess.UserID != p.UserID {
+	sess, err := s.Store.Session(ctx, p.UserID, p.SessionID)
+	if err != nil {
 		// The session ended after the token was minted on another node and
 		// its revocation has not reached us: treat as revoked.
 		return store.User{}, store.Session{}, notFoundOr(err, ErrSessionExpired)

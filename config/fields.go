@@ -63,7 +63,7 @@ func (c *Config) fields() []field {
 		{name: "rate-ip-burst", group: "Rate limits", help: "failed attempts per client IP before limiting (0: off)", val: (*intVal)(&c.RateIPBurst)},
 		{name: "rate-ip-per-minute", group: "Rate limits", help: "refill of the per-IP bucket", val: (*floatVal)(&c.RateIPPerMinute)},
 		{name: "trusted-proxies", group: "Rate limits", help: "IPs/CIDRs whose X-Forwarded-For is believed for the client IP (comma-separated)", val: (*listVal)(&c.TrustedProxies), list: true},
-		{name: "redis-url", group: "Scale-out", help: "Redis for session state: redis:// or rediss://[user:password@]host:port/db[?prefix=gh:] (redis-cluster:// not yet supported); users, keys and audit stay in SQLite or --postgres-url", val: (*strVal)(&c.RedisURL)},
+		{name: "redis-url", group: "Scale-out", help: "Redis for session state: redis:// or rediss://[user:password@]host:port/db[?prefix=gh:], or a Redis Cluster: redis-cluster:// or rediss-cluster://[user:password@]host:port,host:port,...[?prefix=gh:]; users, keys and audit stay in SQLite or --postgres-url", val: (*strVal)(&c.RedisURL)},
 		{name: "postgres-url", group: "Scale-out", help: "PostgreSQL for everything (users, keys, sessions, revocations, limits, audit): any number of nodes share it; search_path=<schema> in the URL picks the schema; with --redis-url it keeps users, keys and audit", val: (*strVal)(&c.PostgresURL)},
 		{name: "allowed-origins", group: "Browser", help: "extra origins allowed for cookie mode and CORS (comma-separated)", val: (*listVal)(&c.AllowedOrigins), list: true},
 		{name: "cookie-domain", group: "Browser", help: "Domain of the jwt-cookie mode's access cookie", val: (*strVal)(&c.CookieDomain)},

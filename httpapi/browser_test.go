@@ -69,7 +69,7 @@ func TestCookieLoginSetsTheCookiesAPIMdNames(t *testing.T) {
 		}
 	}
 	c := setCookies(r)
-	if v := c["__Host-gatehouse"].Value; len(v) != 43 || v == m["session_id"] {
+	if v := c["__Host-gatehouse"].Value; len(v) != 86 || v == m["session_id"] {
 		t.Fatalf("session cookie value %q: want 256 random bits, distinct from the session id", v)
 	}
 }

@@ -74,8 +74,11 @@ type Ended struct {
 
 // Rotate is the input of Sessions.RotateRefresh.
 type Rotate struct {
-	// SessionID and Gen are what the presented refresh token says under the
-	// server's MAC (the caller has checked the MAC).
+	// UserID, SessionID and Gen are what the presented refresh token says
+	// under the server's MAC (the caller has checked the MAC). A session is
+	// found by its user and id together (a Redis Cluster finds the user's
+	// slot from UserID); a UserID that is not the session's finds nothing.
+	UserID        string
 	SessionID     string
 	Gen           int64
 	PresentedHash []byte
@@ -130,17 +133,22 @@ type Sessions interface {
 	// Errors: ErrNotFound (unknown token, or its session is gone),
 	// ErrRefreshExpired, ErrSessionExpired, ErrReused (session revoked).
 	RotateRefresh(ctx context.Context, in Rotate) (RotateResult, error)
-	Session(ctx context.Context, id string) (Session, error)
-	// SessionByCookie finds the session whose CookieHash equals hash.
-	SessionByCookie(ctx context.Context, hash []byte) (Session, error)
+	// Session reads session id of userID. Every lookup of one session
+	// names its user too (the caller has it from a token, a cookie or the
+	// principal): ErrNotFound if id is not userID's session.
+	Session(ctx context.Context, userID, id string) (Session, error)
+	// SessionByCookie reads session id of userID if its CookieHash equals
+	// hash (the cookie carries the user and session ids with its secret);
+	// ErrNotFound otherwise, and for an empty hash.
+	SessionByCookie(ctx context.Context, userID, id string, hash []byte) (Session, error)
 	// UserSessions lists the user's sessions, newest first (per-user index).
 	UserSessions(ctx context.Context, userID string) ([]Session, error)
 	// Touch sets LastSeenAt (and slides nothing else).
-	Touch(ctx context.Context, id string, now time.Time) error
+	Touch(ctx context.Context, userID, id string, now time.Time) error
 	// Slide is a browser session's use: LastSeenAt = now and the session
 	// cookie's lifetime (RefreshExpiresAt) slides to now+refreshTTL, never
 	// past ExpiresAt. ErrNotFound if the session is gone.
-	Slide(ctx context.Context, id string, now time.Time, refreshTTL time.Duration) (Session, error)
+	Slide(ctx context.Context, userID, id string, now time.Time, refreshTTL time.Duration) (Session, error)
 	// RenewSession gives a live browser session a new id and cookie secret
 	// (at reauth: no fixation of an id or a cookie across a privilege
 	// change), atomically: the session moves to in.NewID with in.CookieHash,
@@ -153,7 +161,7 @@ type Sessions interface {
 	// RefreshGen+1 (the caller minted the token for it): ErrConflict if a
 	// rotation got there first. ErrNotFound if the session is gone or not
 	// live.
-	Reauth(ctx context.Context, id string, gen int64, refreshHash []byte, now time.Time, refreshTTL, idle time.Duration) (Session, error)
+	Reauth(ctx context.Context, userID, id string, gen int64, refreshHash []byte, now time.Time, refreshTTL, idle time.Duration) (Session, error)
 	// EndSessions ends the listed sessions of userID (ids not the user's are
 	// ignored). ErrNotFound if ids names exactly one session and it is not
 	// the user's.
@@ -192,6 +200,7 @@ type Sessions interface {
 
 // RenewSession is the input of Sessions.RenewSession.
 type RenewSession struct {
+	UserID       string // the session's user (ErrNotFound if not)
 	OldID, NewID string
 	CookieHash   []byte
 	RefreshHash  []byte
@@ -242,7 +251,9 @@ type Challenges interface {
 	// ConsumeChallenge deletes and returns the challenge with hash, atomically:
 	// of concurrent callers exactly one gets it. ErrNotFound for an unknown,
 	// spent or expired (ExpiresAt not after now) challenge.
-	ConsumeChallenge(ctx context.Context, hash []byte, now time.Time) (Challenge, error)
+	// The challenge given to the client carries userID with its secret: a
+	// challenge of another user is not found.
+	ConsumeChallenge(ctx context.Context, userID string, hash []byte, now time.Time) (Challenge, error)
 }
 
 // Events is the audit trail.

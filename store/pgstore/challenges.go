@@ -28,14 +28,14 @@ func (s *Store) AddChallenge(ctx context.Context, c store.Challenge) error {
 // of concurrent callers, those after the first wait on its row lock and
 // then find the row gone. An expired challenge is deleted too and reported
 // as store.ErrNotFound. An empty hash matches nothing.
-func (s *Store) ConsumeChallenge(ctx context.Context, hash []byte, now time.Time) (store.Challenge, error) {
+func (s *Store) ConsumeChallenge(ctx context.Context, userID string, hash []byte, now time.Time) (store.Challenge, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	if len(hash) == 0 {
 		return store.Challenge{}, wrap("consume challenge", store.ErrNotFound)
 	}
-	c, err := scanChallenge(s.pool.QueryRow(ctx, `DELETE FROM challenges WHERE hash = $1
-		RETURNING `+challengeCols, hash))
+	c, err := scanChallenge(s.pool.QueryRow(ctx, `DELETE FROM challenges WHERE hash = $1 AND user_id = $2
+		RETURNING `+challengeCols, hash, userID))
 	if err != nil {
 		return store.Challenge{}, wrap("consume challenge", err)
 	}

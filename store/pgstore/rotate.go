@@ -33,7 +33,7 @@ func (s *Store) RotateRefresh(ctx context.Context, in store.Rotate) (store.Rotat
 // rotate does RotateRefresh's work inside tx. Reuse is reported by a result
 // with Ended set and a nil error, so that the revocation is committed.
 func rotate(ctx context.Context, tx pgx.Tx, in store.Rotate) (store.RotateResult, error) {
-	cur, err := loadSession(ctx, tx, in.SessionID, true)
+	cur, err := loadSession(ctx, tx, in.UserID, in.SessionID, true)
 	if err != nil {
 		return store.RotateResult{}, err
 	}

@@ -88,32 +88,32 @@ func (s *Store) CreateSession(ctx context.Context, in store.CreateSession) ([]st
 }
 
 // Session implements store.Sessions.
-func (s *Store) Session(ctx context.Context, id string) (store.Session, error) {
+func (s *Store) Session(ctx context.Context, userID, id string) (store.Session, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	sess, err := loadSession(ctx, s.pool, id, false)
+	sess, err := loadSession(ctx, s.pool, userID, id, false)
 	return sess, wrap("session", err)
 }
 
-// loadSession reads session id, locking its row for the transaction when
-// lock is set.
-func loadSession(ctx context.Context, q querier, id string, lock bool) (store.Session, error) {
-	sql := `SELECT ` + sessionCols + ` FROM sessions WHERE id = $1`
+// loadSession reads session id of userID (not found if it is another's),
+// locking its row for the transaction when lock is set.
+func loadSession(ctx context.Context, q querier, userID, id string, lock bool) (store.Session, error) {
+	sql := `SELECT ` + sessionCols + ` FROM sessions WHERE id = $1 AND user_id = $2`
 	if lock {
 		sql += ` FOR UPDATE`
 	}
-	return scanSession(q.QueryRow(ctx, sql, id))
+	return scanSession(q.QueryRow(ctx, sql, id, userID))
 }
 
 // SessionByCookie implements store.Sessions. An empty hash matches nothing.
-func (s *Store) SessionByCookie(ctx context.Context, hash []byte) (store.Session, error) {
+func (s *Store) SessionByCookie(ctx context.Context, userID, id string, hash []byte) (store.Session, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	if len(hash) == 0 {
 		return store.Session{}, wrap("session by cookie", store.ErrNotFound)
 	}
 	sess, err := scanSession(s.pool.QueryRow(ctx, `SELECT `+sessionCols+` FROM sessions
-		WHERE cookie_hash = $1`, hash))
+		WHERE id = $1 AND user_id = $2 AND cookie_hash = $3`, id, userID, hash))
 	return sess, wrap("session by cookie", err)
 }
 
@@ -140,20 +140,20 @@ func userSessions(ctx context.Context, q querier, userID string, lock bool) ([]s
 }
 
 // Touch implements store.Sessions.
-func (s *Store) Touch(ctx context.Context, id string, now time.Time) error {
+func (s *Store) Touch(ctx context.Context, userID, id string, now time.Time) error {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	tag, err := s.pool.Exec(ctx, `UPDATE sessions SET last_seen_at = $1 WHERE id = $2`, micro(now), id)
+	tag, err := s.pool.Exec(ctx, `UPDATE sessions SET last_seen_at = $1 WHERE id = $2 AND user_id = $3`, micro(now), id, userID)
 	return wrap("touch", mustAffect(tag, err))
 }
 
 // Slide implements store.Sessions: one UPDATE.
-func (s *Store) Slide(ctx context.Context, id string, now time.Time, refreshTTL time.Duration) (store.Session, error) {
+func (s *Store) Slide(ctx context.Context, userID, id string, now time.Time, refreshTTL time.Duration) (store.Session, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	out, err := scanSession(s.pool.QueryRow(ctx, `UPDATE sessions SET last_seen_at = $1,
-		refresh_expires_at = LEAST($2, expires_at) WHERE id = $3 RETURNING `+sessionCols,
-		micro(now), micro(now.Add(refreshTTL)), id))
+		refresh_expires_at = LEAST($2, expires_at) WHERE id = $3 AND user_id = $4 RETURNING `+sessionCols,
+		micro(now), micro(now.Add(refreshTTL)), id, userID))
 	return out, wrap("slide", err)
 }
 
@@ -170,7 +170,7 @@ func (s *Store) RenewSession(ctx context.Context, in store.RenewSession) (store.
 		ended store.Ended
 	)
 	err := s.write(ctx, "renew session", func(tx pgx.Tx) error {
-		cur, err := loadSession(ctx, tx, in.OldID, true)
+		cur, err := loadSession(ctx, tx, in.UserID, in.OldID, true)
 		if err != nil {
 			return err
 		}
@@ -198,7 +198,7 @@ func (s *Store) RenewSession(ctx context.Context, in store.RenewSession) (store.
 }
 
 // Reauth implements store.Sessions.
-func (s *Store) Reauth(ctx context.Context, id string, gen int64, refreshHash []byte, now time.Time, refreshTTL, idle time.Duration) (store.Session, error) {
+func (s *Store) Reauth(ctx context.Context, userID, id string, gen int64, refreshHash []byte, now time.Time, refreshTTL, idle time.Duration) (store.Session, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	if len(refreshHash) == 0 {
@@ -206,7 +206,7 @@ func (s *Store) Reauth(ctx context.Context, id string, gen int64, refreshHash []
 	}
 	var out store.Session
 	err := s.write(ctx, "reauth", func(tx pgx.Tx) error {
-		cur, err := loadSession(ctx, tx, id, true)
+		cur, err := loadSession(ctx, tx, userID, id, true)
 		if err != nil {
 			return err
 		}

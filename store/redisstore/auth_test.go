@@ -61,8 +61,8 @@ func TestURLUserAndPassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if n, err := c.Do(t.Context(), c.B().Exists().Key("acl:sid:s1").Build()).AsInt64(); err != nil || n != 1 {
-		t.Errorf("the session's pointer under the URL's prefix: %d, %v", n, err)
+	if n, err := c.Do(t.Context(), c.B().Exists().Key("acl:{u:=u1}").Build()).AsInt64(); err != nil || n != 1 {
+		t.Errorf("the user's key under the URL's prefix: %d, %v", n, err)
 	}
 	other, err := sqlitestore.Open(t.Context(), filepath.Join(t.TempDir(), "other.db"))
 	if err != nil {

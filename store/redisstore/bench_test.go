@@ -43,7 +43,7 @@ func BenchmarkRotateRefresh(b *testing.B) {
 		for j := 0; pb.Next(); j = (j + 1) % perWorker {
 			sid := fmt.Sprintf("session-%d", first+j)
 			_, err := s.RotateRefresh(b.Context(), store.Rotate{
-				SessionID: sid, Gen: gens[j],
+				UserID: fmt.Sprintf("user-%d", first+j), SessionID: sid, Gen: gens[j],
 				PresentedHash: sha(fmt.Sprintf("%s/%d", sid, gens[j])), SuccessorHash: sha(fmt.Sprintf("%s/%d", sid, gens[j]+1)),
 				Now: now, Grace: 10 * time.Second, RefreshTTL: 7 * 24 * time.Hour, IdleTimeout: 24 * time.Hour,
 			})

@@ -40,7 +40,7 @@ func sessionFields(s store.Session) ([]string, error) {
 		return nil, err
 	}
 	return []string{
-		"u", s.UserID, "d", s.DeviceID, "n", s.Username, "r", string(r),
+		"d", s.DeviceID, "n", s.Username, "r", string(r),
 		"c", micro(s.CreatedAt), "l", micro(s.LastSeenAt), "a", micro(s.AuthTime),
 		"e", micro(s.ExpiresAt), "x", micro(s.RefreshExpiresAt),
 		"g", strconv.FormatInt(s.RefreshGen, 10), "t", micro(s.RotatedAt),
@@ -48,7 +48,8 @@ func sessionFields(s store.Session) ([]string, error) {
 	}, nil
 }
 
-// decodeSession reads a script's session reply {id, field, value, ...}.
+// decodeSession reads a script's session reply {id, field, value, ...}
+// (ids encoded, see ids.go).
 func decodeSession(m rueidis.RedisMessage) (store.Session, error) {
 	a, err := m.AsStrSlice()
 	if err != nil {
@@ -57,12 +58,12 @@ func decodeSession(m rueidis.RedisMessage) (store.Session, error) {
 	if len(a)%2 != 1 {
 		return store.Session{}, fmt.Errorf("session reply of %d items", len(a))
 	}
-	s := store.Session{ID: a[0]}
+	s := store.Session{ID: decID(a[0])}
 	for i := 1; i+1 < len(a); i += 2 {
 		v := a[i+1]
 		switch a[i] {
 		case "u":
-			s.UserID = v
+			s.UserID = decID(v)
 		case "d":
 			s.DeviceID = v
 		case "n":
@@ -106,35 +107,34 @@ func bytesOrNil(v string) []byte {
 	return []byte(v)
 }
 
-// decodeEnded reads a script's Ended entry {reason, revocation id,
-// session}; the revocation was written at now until until.
-func decodeEnded(m rueidis.RedisMessage, now, until time.Time) (store.Ended, error) {
+// decodeEnded reads a script's Ended entry {reason, session}; its
+// revocation, appended before the script ran, is in revs by encoded id.
+func decodeEnded(m rueidis.RedisMessage, revs map[string]store.Revocation, now, until time.Time) (store.Ended, error) {
 	a, err := m.ToArray()
-	if err != nil || len(a) != 3 {
+	if err != nil || len(a) != 2 {
 		return store.Ended{}, fmt.Errorf("ended reply: %v", err)
 	}
 	reason, err := a[0].ToString()
 	if err != nil {
 		return store.Ended{}, err
 	}
-	id, err := a[1].AsInt64()
+	sess, err := decodeSession(a[1])
 	if err != nil {
 		return store.Ended{}, err
 	}
-	sess, err := decodeSession(a[2])
-	if err != nil {
-		return store.Ended{}, err
+	r, ok := revs[encID(sess.ID)]
+	if !ok {
+		return store.Ended{}, fmt.Errorf("ended session %s without its revocation", sess.ID)
 	}
-	return store.Ended{Session: sess, Reason: reason, Revocation: store.Revocation{
-		ID: id, SessionID: sess.ID, UserID: sess.UserID, Until: until, CreatedAt: now,
-	}}, nil
+	r.CreatedAt, r.Until = now, until
+	return store.Ended{Session: sess, Reason: reason, Revocation: r}, nil
 }
 
 // decodeEndedList reads a list of Ended entries; never nil.
-func decodeEndedList(ms []rueidis.RedisMessage, now, until time.Time) ([]store.Ended, error) {
+func decodeEndedList(ms []rueidis.RedisMessage, revs map[string]store.Revocation, now, until time.Time) ([]store.Ended, error) {
 	out := make([]store.Ended, 0, len(ms))
 	for _, m := range ms {
-		e, err := decodeEnded(m, now, until)
+		e, err := decodeEnded(m, revs, now, until)
 		if err != nil {
 			return nil, err
 		}

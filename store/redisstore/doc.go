@@ -1,42 +1,81 @@
 // Package redisstore keeps session state in Redis — sessions and their
-// refresh chains, the per-user session index, revocations, rate-limit
-// buckets and login challenges — and delegates users, keys and the audit
-// trail to another store.Store (SQLite or PostgreSQL), so that N stateless
-// nodes share sessions through one Redis.
+// refresh chains, revocations, rate-limit buckets and login challenges —
+// and delegates users, keys and the audit trail to another store.Store
+// (SQLite or PostgreSQL), so that N stateless nodes share sessions through
+// one Redis or one Redis Cluster.
 //
-// Every state change of a session is one Lua script that applies the rules
-// of package store (PlanCreate, DecideRotation, Session.Live, ported in
-// lua/rules.lua and checked against the Go rules by TestRulesMatchGo).
+// Every state change of a session is one Lua script on one key that
+// applies the rules of package store (PlanCreate, DecideRotation,
+// Session.Live, ported in lua/rules.lua and checked against the Go rules
+// by TestRulesMatchGo).
 //
-// Key layout (P is Options.Prefix, default "gh:"):
+// # Key layout
 //
-//	P{u:<uid>}:s:<sid>    string one session and its refresh chain: its
-//	                             values packed with msgpack (lua/common.lua)
-//	P{u:<uid>}:idx        zset   the user's session ids, scored by creation
-//	P{u:<uid>}:cred       string the user's credential version, only around
-//	                             a password change or deletion (see users.go)
-//	P{u:<uid>}:ch:<hex>   hash   a login challenge
-//	P{u:<uid>}:chs        set    the user's challenge hashes
-//	Psid:<sid>            string -> uid (sessions are looked up by id alone)
-//	Pcookie:<hex>         string -> sid (browser cookie lookup)
-//	Pchal:<hex>           string -> uid (challenges are consumed by hash alone)
-//	Prl:<bucket>          hash   a token bucket (absent = full)
-//	Prevseq               int    the revocation id counter (starts at Redis'
-//	                             clock in µs, so it never goes back)
-//	Prevlog               stream the revocation log, entry id "<id>-0"
+// P is Options.Prefix (default "gh:"); ids are encoded (ids.go: a UUID as
+// 22 characters of a base64 whose alphabet is in ASCII order, so encoded
+// ids sort as the ids do; any other id as '=' and the id).
 //
-// Each session key and its pointers expire at the session's effective
-// expiry plus a minute (recomputed on every write), challenges at their
-// ExpiresAt, buckets when full again, the credential version after
-// Options.CredTTL; the log is trimmed by Sweep once an entry's Until has
-// passed. Memory is thus proportional to live state.
+//	P{u:<uid>}     hash   everything of one user, one field each:
+//	  <sid>               a session and its refresh chain, its values packed
+//	                      as a msgpack array (lua/common.lua FIELDS; a new
+//	                      field is appended, older records read it as '')
+//	  !c<hex>             a login challenge (hex of its hash)
+//	  !v                  the credential version around a password change
+//	                      or deletion: "version deadline-ms" (users.go)
+//	P{r}:log       stream the revocation log, entry id "<id>-0"
+//	P{r}:seq       int    the revocation id counter (starts at Redis' clock
+//	                      in µs, so it never goes back)
+//	P{r}:sids      hash   session id -> "id until [uid]" of its revocation
+//	                      in the log (two nodes ending one session append
+//	                      once; the uid marks an end that Sweep may finish)
+//	P{r}:epoch     string the life of this data (epoch.go)
+//	P{rl}:<bucket> hash   a token bucket (absent = full)
 //
-// Redis Cluster: all keys of one user share the hash tag {u:<uid>}, but the
-// scripts also touch the global pointers and the log, which live on other
-// slots, so today a script assumes a single Redis (or a primary with
-// replicas). The Cluster plan: split each operation into (1) the revocation
-// appended first to a log on its own fixed tag, (2) the user-slot script,
-// (3) pointer upkeep — a crash between them leaves a revocation for a
-// session that still exists (fails closed) or a dangling pointer (the
-// scripts treat a pointer without its session as absent).
+// There is no global pointer: every lookup of a session names its user
+// (store.Sessions): a refresh token, a session cookie and a login
+// challenge carry the user id under the server's MAC or beside their
+// secret (package authn), and an access token's subject is the user. So a
+// user's state is one key, found from the user id alone.
+//
+// A user's key lives as long as its longest-lived content (a session's
+// effective expiry, a challenge's ExpiresAt, the credential version's
+// Options.CredTTL) plus a minute; a write only ever lengthens it. Dead
+// sessions and expired challenges beside live ones are removed by the
+// scripts that meet them (a login drops the user's dead sessions) and by
+// Sweep, which also trims the log once an entry's Until has passed.
+// Memory is thus proportional to live state: see docs/benchmarks.md for
+// the bytes per session and per revocation.
+//
+// # Redis Cluster
+//
+// With redis-cluster:// (or rediss-cluster://) the client is rueidis'
+// cluster client: every script declares the one key it touches (a user's
+// hash, or the log's three keys, or the buckets of one Take), all in one
+// slot by their hash tag ({u:<uid>}, {r}, {rl}). Users spread over the
+// primaries; the log and the buckets sit on one slot each. A resharding
+// moves a user's whole state with one MIGRATE of one key, and rueidis
+// follows MOVED and ASK (and retries TRYAGAIN), so a script runs entirely
+// before or entirely after the move (TestRefreshesThroughAResharding).
+//
+// Ending a session writes its revocation to the log, on another slot than
+// the user's key, so no one script can do both. The order keeps a failure
+// closed (Store.ending): the user's script runs first and, if its plan
+// ends sessions, changes nothing and names them; their revocations are
+// appended to the log; then the script runs again with those ids and
+// applies the plan, ending them. A crash between the two leaves a session
+// revoked but alive — its access tokens are refused on every node — never
+// ended without its revocation; the log's index remembers whose it is, and
+// the next Sweep ends it under that revocation, long before the revocation
+// expires (TestARevocationIsAppendedBeforeTheSessionEnds).
+// If the plan moved meanwhile the script names the new sessions and the
+// loop goes on; a revoked session it meets is ended too. The single-Redis
+// mode runs the same code (the hash tags are inert there), so the two
+// cannot drift; a rotation or a login that ends nothing is still one
+// round trip.
+//
+// What the Cluster cannot give: a primary that is lost without a replica
+// loses its users' sessions (they log in again, and their access tokens
+// live out their short TTL), and the epoch key sits with the log, so only
+// the loss of the log's primary makes the nodes refuse every earlier
+// token. Run each primary with a replica (docs/deploy.md).
 package redisstore

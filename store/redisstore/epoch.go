@@ -11,8 +11,9 @@ import (
 	"github.com/redis/rueidis"
 )
 
-// Epoch names the life of this Redis's data: the key <prefix>epoch holds a
-// random id and a time. It has no TTL, so it lives exactly as long as the
+// Epoch names the life of this Redis's data: the key <prefix>{r}:epoch
+// holds a random id and a time (beside the revocation log: in a Cluster it
+// lives and dies with the log's primary). It has no TTL, so it lives exactly as long as the
 // sessions and the revocation log do; when Redis restarts empty (no
 // persistence), is flushed or loses its data otherwise, the key is gone
 // too, and the next caller creates a new one (SET NX: all nodes agree on
@@ -25,7 +26,7 @@ import (
 func (s *Store) Epoch(ctx context.Context, atLeast time.Time) (id string, since time.Time, err error) {
 	ctx, cancel := context.WithTimeout(ctx, s.opt.Timeout)
 	defer cancel()
-	key := s.p + "epoch"
+	key := s.epochKey()
 	v, err := s.c.Do(ctx, s.c.B().Get().Key(key).Build()).ToString()
 	if err == nil {
 		return parseEpoch(v)

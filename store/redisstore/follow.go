@@ -23,7 +23,7 @@ func (s *Store) WaitRevocations(ctx context.Context, afterID int64) (int64, erro
 	ctx, cancel := context.WithTimeout(ctx, followBlock+s.opt.Timeout)
 	defer cancel()
 	res, err := s.c.Do(ctx, s.c.B().Xread().Count(1000).Block(followBlock.Milliseconds()).
-		Streams().Key(s.p+"revlog").Id(strconv.FormatInt(afterID, 10)+"-0").Build()).AsXRead()
+		Streams().Key(s.logKeys()[0]).Id(strconv.FormatInt(afterID, 10)+"-0").Build()).AsXRead()
 	if rueidis.IsRedisNil(err) {
 		return afterID, nil // nothing new within followBlock
 	}

@@ -52,7 +52,7 @@ func TestAWriteThatTimedOutOnAPausedRedisChangesNothing(t *testing.T) {
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
 		// Once a read answers, the queued logout has run (one connection,
 		// commands in order).
-		if _, got = s.Session(t.Context(), "s1"); !errors.Is(got, store.ErrUnavailable) {
+		if _, got = s.Session(t.Context(), "u1", "s1"); !errors.Is(got, store.ErrUnavailable) {
 			break
 		}
 		time.Sleep(20 * time.Millisecond) // polling a real server's recovery, not a test clock
@@ -60,7 +60,7 @@ func TestAWriteThatTimedOutOnAPausedRedisChangesNothing(t *testing.T) {
 	if got != nil {
 		t.Fatalf("after Redis resumed, the session is %v: the logout that answered 'unavailable' ran late", got)
 	}
-	if _, err := s.Session(t.Context(), "s2"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.Session(t.Context(), "u1", "s2"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("after Redis resumed, the login that answered 'unavailable': %v, want ErrNotFound (it must not run late)", err)
 	}
 }

@@ -16,7 +16,7 @@ func (s *Store) Take(ctx context.Context, bs []store.Bucket, now time.Time) (boo
 	if len(bs) == 0 {
 		return true, 0, nil
 	}
-	a, err := s.exec(ctx, scriptBucket, s.p+"rl:"+bs[0].Key, bucketArgs("take", bs, now)...).ToArray()
+	a, err := s.exec(ctx, scriptBucket, s.bucketKeys(bs), nil, bucketArgs("take", bs, now)...).ToArray()
 	if err != nil {
 		return false, 0, wrap("take", err)
 	}
@@ -39,13 +39,21 @@ func (s *Store) Refund(ctx context.Context, bs []store.Bucket, now time.Time) er
 	if len(bs) == 0 {
 		return nil
 	}
-	return wrap("refund", s.exec(ctx, scriptBucket, s.p+"rl:"+bs[0].Key, bucketArgs("refund", bs, now)...).Error())
+	return wrap("refund", s.exec(ctx, scriptBucket, s.bucketKeys(bs), nil, bucketArgs("refund", bs, now)...).Error())
+}
+
+func (s *Store) bucketKeys(bs []store.Bucket) []string {
+	keys := make([]string, len(bs))
+	for i, b := range bs {
+		keys[i] = s.bucketKey(b.Key)
+	}
+	return keys
 }
 
 func bucketArgs(op string, bs []store.Bucket, now time.Time) []string {
 	args := []string{op, micro(now)}
 	for _, b := range bs {
-		args = append(args, b.Key, strconv.FormatFloat(b.Rate, 'g', -1, 64), strconv.Itoa(b.Burst))
+		args = append(args, strconv.FormatFloat(b.Rate, 'g', -1, 64), strconv.Itoa(b.Burst))
 	}
 	return args
 }

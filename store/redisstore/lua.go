@@ -11,12 +11,13 @@ var luaFS embed.FS
 
 // luaSource is common.lua and rules.lua followed by the script name (""
 // for none: the rules test appends its own harness); a named script starts
-// with deadline.lua.
+// with deadline.lua and reads the revoked list (revoked.lua) before its
+// own arguments, as Store.exec passes them.
 func luaSource(name string) string {
 	var src []byte
-	files := []string{"common.lua", "rules.lua", name}
+	files := []string{"common.lua", "rules.lua"}
 	if name != "" {
-		files = append([]string{"deadline.lua"}, files...) // Store.exec passes the deadline
+		files = append(append([]string{"deadline.lua"}, files...), "revoked.lua", name)
 	}
 	for _, f := range files {
 		if f == "" {

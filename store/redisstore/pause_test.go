@@ -41,7 +41,7 @@ func TestAPausedRedisIsUnavailablePromptlyAndRecovers(t *testing.T) {
 		}
 	}()
 	start := time.Now()
-	_, err = s.Session(t.Context(), "s1")
+	_, err = s.Session(t.Context(), "u1", "s1")
 	if took := time.Since(start); !errors.Is(err, store.ErrUnavailable) || took > 5*timeout {
 		t.Errorf("Session with Redis stopped: %v after %v, want ErrUnavailable within about %v", err, took, timeout)
 	}
@@ -55,7 +55,7 @@ func TestAPausedRedisIsUnavailablePromptlyAndRecovers(t *testing.T) {
 	resumed = true
 	var last error
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
-		if _, last = s.Session(t.Context(), "s1"); last == nil {
+		if _, last = s.Session(t.Context(), "u1", "s1"); last == nil {
 			return
 		}
 		time.Sleep(20 * time.Millisecond) // polling a real server's recovery, not a test clock

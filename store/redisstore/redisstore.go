@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -45,18 +46,25 @@ type Store struct {
 	// even after either clock steps.
 	skew    atomic.Int64
 	skewSet atomic.Bool
+	// afterAppend, if set (tests), runs between a revocation's append and
+	// the script that ends its session: an error stands for a crash there.
+	afterAppend func() error
 }
 
-// Open connects to the Redis at rawURL (redis:// or rediss://, with the
-// user and password of the URL) and returns the composite store on users.
-// redis-cluster:// is refused for now (see doc.go).
+// Open connects to the Redis at rawURL and returns the composite store on
+// users: redis:// or rediss:// (one Redis, with the user and password of
+// the URL), or redis-cluster:// or rediss-cluster:// with a comma-separated
+// list of seed nodes (a Redis Cluster; see doc.go for the slot plan).
 func Open(ctx context.Context, rawURL string, users store.Store, opt Options) (*Store, error) {
-	co, prefix, err := clientOption(rawURL)
+	co, prefix, cluster, err := clientOption(rawURL)
 	if err != nil {
 		return nil, err
 	}
 	if opt.Prefix == "" {
 		opt.Prefix = cmp.Or(prefix, "gh:")
+	}
+	if strings.ContainsAny(opt.Prefix, "{}") {
+		return nil, errors.New("redisstore: the key prefix must not contain { or } (they delimit the Cluster hash tags)")
 	}
 	if opt.CredTTL <= 0 {
 		opt.CredTTL = time.Hour
@@ -69,6 +77,10 @@ func Open(ctx context.Context, rawURL string, users store.Store, opt Options) (*
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: connect: %w: %w", store.ErrUnavailable, err)
 	}
+	if cluster && c.Mode() != rueidis.ClientModeCluster {
+		c.Close()
+		return nil, errors.New("redisstore: the URL names a Redis Cluster but the server is not one (cluster_enabled:0); use redis://")
+	}
 	s := &Store{Users: users, Keys: users, Events: users, users: users, c: c, p: opt.Prefix, opt: opt}
 	if err := s.ping(ctx); err != nil {
 		c.Close()
@@ -78,33 +90,64 @@ func Open(ctx context.Context, rawURL string, users store.Store, opt Options) (*
 }
 
 // clientOption parses a redis:// or rediss:// URL (user and password, /db,
-// and rueidis' query parameters) and its own parameter prefix=, the key
-// prefix (several deployments on one Redis). Client-side caching is off:
-// every read must see the latest write of any node.
-func clientOption(rawURL string) (rueidis.ClientOption, string, error) {
+// and rueidis' query parameters) or a redis-cluster:// or
+// rediss-cluster:// one (host:port,host:port,...: the seed nodes), and its
+// own parameter prefix=, the key prefix (several deployments on one
+// Redis). Client-side caching is off: every read must see the latest write
+// of any node.
+func clientOption(rawURL string) (co rueidis.ClientOption, prefix string, cluster bool, err error) {
 	var none rueidis.ClientOption
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return none, "", errors.New("redisstore: bad URL") // the URL may hold a password: not echoed
-	}
-	switch u.Scheme {
-	case "redis", "rediss":
-	case "redis-cluster":
-		return none, "", errors.New("redisstore: redis-cluster:// is not supported yet; use one Redis (with a replica) through redis:// or rediss://")
+	scheme, rest, ok := strings.Cut(rawURL, "://")
+	var seeds []string
+	switch {
+	case !ok:
+		return none, "", false, errors.New("redisstore: bad URL") // the URL may hold a password: not echoed
+	case scheme == "redis" || scheme == "rediss":
+	case scheme == "redis-cluster" || scheme == "rediss-cluster":
+		// url.Parse refuses a comma-separated host list: take the hosts
+		// out, parse the rest with the first.
+		cluster = true
+		scheme = strings.TrimSuffix(scheme, "-cluster")
+		at := strings.LastIndex(rest[:strings.IndexAny(rest+"/?", "/?")], "@")
+		end := at + 1 + strings.IndexAny(rest[at+1:]+"/?", "/?")
+		seeds = strings.Split(rest[at+1:end], ",")
+		if len(seeds) == 0 || seeds[0] == "" {
+			return none, "", false, errors.New("redisstore: redis-cluster:// needs at least one host:port")
+		}
+		rest = rest[:at+1] + seeds[0] + rest[end:]
 	default:
-		return none, "", fmt.Errorf("redisstore: URL scheme %q: want redis:// or rediss://", u.Scheme)
+		return none, "", false, fmt.Errorf("redisstore: URL scheme %q: want redis://, rediss://, redis-cluster:// or rediss-cluster://", scheme)
+	}
+	u, err := url.Parse(scheme + "://" + rest)
+	if err != nil {
+		return none, "", false, errors.New("redisstore: bad URL")
 	}
 	q := u.Query()
-	prefix := q.Get("prefix")
+	prefix = q.Get("prefix")
 	q.Del("prefix")
+	if cluster {
+		if u.Path != "" && u.Path != "/" {
+			return none, "", false, errors.New("redisstore: a Redis Cluster has one database: no /db in a redis-cluster:// URL")
+		}
+		u.Path = ""
+		for _, h := range seeds[1:] {
+			if _, _, err := net.SplitHostPort(h); err != nil {
+				h = net.JoinHostPort(h, "6379")
+			}
+			q.Add("addr", h)
+		}
+	}
 	u.RawQuery = q.Encode()
-	co, err := rueidis.ParseURL(u.String())
+	co, err = rueidis.ParseURL(u.String())
 	if err != nil {
-		return none, "", fmt.Errorf("redisstore: bad URL: %w", err)
+		return none, "", false, fmt.Errorf("redisstore: bad URL: %w", err)
 	}
 	co.DisableCache = true
-	co.ForceSingleClient = true
-	return co, prefix, nil
+	co.ForceSingleClient = !cluster
+	if cluster && co.TLSConfig != nil {
+		co.TLSConfig.ServerName = "" // each node's own name, from its address
+	}
+	return co, prefix, cluster, nil
 }
 
 // Ping checks Redis and the users store.
@@ -154,20 +197,35 @@ func (s *Store) Close() error {
 	return s.users.Close()
 }
 
-// exec runs script with args after the prefix, bounded by the timeout. The
-// deadline goes along (deadline.lua): a script that reaches a stalled
-// Redis and runs only after the caller gave up changes nothing, so a 503
-// really means nothing was changed.
-func (s *Store) exec(ctx context.Context, script *rueidis.Lua, key string, args ...string) rueidis.RedisResult {
+// exec runs script on keys (a user's hash, or the log's keys: one slot)
+// with the revoked list and args after the prefix, bounded by the
+// timeout. The deadline goes along (deadline.lua): a script that reaches a
+// stalled Redis and runs only after the caller gave up changes nothing, so
+// a 503 really means nothing was changed.
+func (s *Store) exec(ctx context.Context, script *rueidis.Lua, keys []string, revoked []string, args ...string) rueidis.RedisResult {
 	ctx, cancel := context.WithTimeout(ctx, s.opt.Timeout)
 	defer cancel()
 	dl, _ := ctx.Deadline()
-	args = append(append([]string{s.p}, args...), "dl:"+strconv.FormatInt(dl.Add(time.Duration(s.skew.Load())).UnixMicro(), 10))
-	return script.Exec(ctx, s.c, []string{key}, args)
+	a := make([]string, 0, 3+len(revoked)+len(args))
+	a = append(append(append(a, s.p, strconv.Itoa(len(revoked))), revoked...), args...)
+	a = append(a, "dl:"+strconv.FormatInt(dl.Add(time.Duration(s.skew.Load())).UnixMicro(), 10))
+	return script.Exec(ctx, s.c, keys, a)
 }
 
-// userKey is the key naming uid's slot (passed as the script's KEYS[1]).
-func (s *Store) userKey(uid string) string { return s.p + "{u:" + uid + "}" }
+// userKey is the hash holding every session, challenge and credential
+// mark of user uid; its hash tag {u:<uid>} names the user's slot.
+func (s *Store) userKey(uid string) string { return s.p + "{u:" + encID(uid) + "}" }
+
+// The revocation log's keys share the tag {r}: one slot.
+func (s *Store) logKeys() []string {
+	return []string{s.p + "{r}:log", s.p + "{r}:seq", s.p + "{r}:sids"}
+}
+
+func (s *Store) epochKey() string { return s.p + "{r}:epoch" }
+
+// bucketKey is a rate-limit bucket's key; all share the tag {rl}, so one
+// script can take from several.
+func (s *Store) bucketKey(k string) string { return s.p + "{rl}:" + k }
 
 // globMatch escapes the prefix for SCAN MATCH.
 func (s *Store) globMatch(rest string) string {

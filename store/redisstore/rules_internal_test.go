@@ -50,7 +50,7 @@ func testClient(t *testing.T) rueidis.Client {
 	if u == "" {
 		u = "redis://127.0.0.1:6379/0"
 	}
-	co, _, err := clientOption(u)
+	co, _, _, err := clientOption(u)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,11 @@
 package redisstore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -13,9 +15,11 @@ import (
 
 var errEmptyHash = errors.New("empty refresh token hash")
 
-// CreateSession implements store.Sessions in one script (lua/create.lua):
-// credential version, dead sessions, listed ends, device rule, limit,
-// eviction and the insert, applied together.
+// CreateSession implements store.Sessions in one script on the user's key
+// (lua/create.lua): credential version, dead sessions, listed ends, device
+// rule, limit, eviction and the insert, applied together. When the plan
+// ends sessions, their revocations are appended to the log first (see
+// ending).
 func (s *Store) CreateSession(ctx context.Context, in store.CreateSession) ([]store.Ended, error) {
 	sess := in.Session
 	if sess.RefreshGen == 0 {
@@ -38,17 +42,17 @@ func (s *Store) CreateSession(ctx context.Context, in store.CreateSession) ([]st
 	if in.ReplaceDevice {
 		replace = "1"
 	}
-	args := []string{sess.UserID, sess.ID, strconv.FormatInt(in.CredVersion, 10), micro(in.Now),
-		us(in.IdleTimeout), micro(in.RevokeUntil), replace, sess.DeviceID,
+	args := []string{encID(sess.UserID), encID(sess.ID), strconv.FormatInt(in.CredVersion, 10), micro(in.Now),
+		us(in.IdleTimeout), replace, sess.DeviceID,
 		strconv.Itoa(in.MaxSessions), string(in.Overflow), strconv.Itoa(len(in.End))}
-	args = append(append(args, in.End...), f...)
-	a, err := s.exec(ctx, scriptCreate, s.userKey(sess.UserID), args...).ToArray()
+	args = append(append(args, encIDs(in.End)...), f...)
+	a, revs, err := s.ending(ctx, scriptCreate, sess.UserID, in.Now, in.RevokeUntil, args)
 	if err != nil {
 		return nil, wrap("create session", err)
 	}
 	switch status, _ := a[0].ToString(); status {
 	case "ok":
-		ended, err := decodeEndedList(a[1:], in.Now, in.RevokeUntil)
+		ended, err := decodeEndedList(a[1:], revs, in.Now, in.RevokeUntil)
 		return ended, wrap("create session", err)
 	case "cred":
 		return nil, wrap("create session", store.ErrCredentialChanged)
@@ -59,12 +63,90 @@ func (s *Store) CreateSession(ctx context.Context, in store.CreateSession) ([]st
 	}
 }
 
-// RotateRefresh implements store.Sessions in one script (lua/rotate.lua).
+// maxEndingRounds bounds ending's retries: each round appends the
+// revocations a concurrent change made necessary.
+const maxEndingRounds = 8
+
+// ending runs a user-key script that may end sessions. Ending a session
+// writes its revocation to the log, which lives on its own slot (a Cluster
+// cannot run one script on both), so the order is what keeps a failure
+// closed: the script first runs with no revocation in hand; if its plan
+// ends sessions it changes nothing and answers {'need', sid...}; their
+// revocations are appended to the log; then the script runs again with
+// those ids and ends them. A crash or an error between the append and the
+// script leaves a session revoked but alive (its access tokens are
+// refused everywhere: closed), never ended without its revocation. Two
+// nodes that race to end one session append one entry (revoke.lua). If
+// the plan moved meanwhile (a concurrent change), the script asks again.
+// It returns the script's last answer and the revocations by encoded id.
+func (s *Store) ending(ctx context.Context, script *rueidis.Lua, uid string, now, until time.Time, args []string) ([]rueidis.RedisMessage, map[string]store.Revocation, error) {
+	revs := map[string]store.Revocation{}
+	var revoked []string
+	key := []string{s.userKey(uid)}
+	for range maxEndingRounds {
+		a, err := s.exec(ctx, script, key, revoked, args...).ToArray()
+		if err != nil {
+			return nil, nil, err
+		}
+		if st, _ := a[0].ToString(); st != "need" {
+			return a, revs, nil
+		}
+		var sids []string
+		for _, m := range a[1:] {
+			sid, err := m.ToString()
+			if err != nil {
+				return nil, nil, err
+			}
+			if _, ok := revs[sid]; !ok {
+				sids = append(sids, sid)
+			}
+		}
+		if len(sids) == 0 {
+			return nil, nil, errors.New("script asks for revocations it has")
+		}
+		got, err := s.appendRevocations(ctx, now, until, uid, sids)
+		if err == nil && s.afterAppend != nil {
+			err = s.afterAppend()
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		for i, sid := range sids {
+			revs[sid] = got[i]
+			revoked = append(revoked, sid)
+		}
+	}
+	return nil, nil, fmt.Errorf("%w: sessions changed under %d attempts to end them", store.ErrUnavailable, maxEndingRounds)
+}
+
+// appendRevocations appends one session revocation per encoded sid of uid
+// (lua/revoke.lua) and returns them with their ids.
+func (s *Store) appendRevocations(ctx context.Context, now, until time.Time, uid string, sids []string) ([]store.Revocation, error) {
+	args := []string{"end", micro(now), micro(until)}
+	for _, sid := range sids {
+		args = append(args, decID(sid), uid, "0")
+	}
+	ids, err := s.exec(ctx, scriptRevoke, s.logKeys(), nil, args...).AsIntSlice()
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) != len(sids) {
+		return nil, fmt.Errorf("revoke: %d ids for %d revocations", len(ids), len(sids))
+	}
+	out := make([]store.Revocation, len(sids))
+	for i, sid := range sids {
+		out[i] = store.Revocation{ID: ids[i], SessionID: decID(sid), UserID: uid, Until: until, CreatedAt: now}
+	}
+	return out, nil
+}
+
+// RotateRefresh implements store.Sessions in one script (lua/rotate.lua)
+// on the user's key; a reuse appends its revocation first (see ending).
 func (s *Store) RotateRefresh(ctx context.Context, in store.Rotate) (store.RotateResult, error) {
-	a, err := s.exec(ctx, scriptRotate, s.p+"sid:"+in.SessionID, in.SessionID,
+	a, revs, err := s.ending(ctx, scriptRotate, in.UserID, in.Now, in.RevokeUntil, []string{
+		encID(in.UserID), encID(in.SessionID),
 		strconv.FormatInt(in.Gen, 10), string(in.PresentedHash), string(in.SuccessorHash),
-		micro(in.Now), us(in.Grace), us(in.IdleTimeout), micro(in.RevokeUntil),
-		micro(in.Now.Add(in.RefreshTTL))).ToArray()
+		micro(in.Now), us(in.Grace), us(in.IdleTimeout), micro(in.Now.Add(in.RefreshTTL))})
 	if err != nil {
 		return store.RotateResult{}, wrap("rotate refresh", err)
 	}
@@ -87,7 +169,7 @@ func (s *Store) RotateRefresh(ctx context.Context, in store.Rotate) (store.Rotat
 		return res, nil
 	case "reuse-after-grace", "reuse-stale":
 		res.ReuseCause = act[len("reuse-"):]
-		en, err := decodeEnded(a[2], in.Now, in.RevokeUntil)
+		en, err := decodeEnded(a[2], revs, in.Now, in.RevokeUntil)
 		if err != nil {
 			return store.RotateResult{}, wrap("rotate refresh", err)
 		}
@@ -103,20 +185,20 @@ func (s *Store) RotateRefresh(ctx context.Context, in store.Rotate) (store.Rotat
 }
 
 // Session implements store.Sessions.
-func (s *Store) Session(ctx context.Context, id string) (store.Session, error) {
-	return s.read(ctx, "session", s.p+"sid:"+id, "id", id)
+func (s *Store) Session(ctx context.Context, userID, id string) (store.Session, error) {
+	return s.read(ctx, "session", userID, encID(userID), encID(id))
 }
 
 // SessionByCookie implements store.Sessions. An empty hash matches nothing.
-func (s *Store) SessionByCookie(ctx context.Context, hash []byte) (store.Session, error) {
+func (s *Store) SessionByCookie(ctx context.Context, userID, id string, hash []byte) (store.Session, error) {
 	if len(hash) == 0 {
 		return store.Session{}, wrap("session by cookie", store.ErrNotFound)
 	}
-	return s.read(ctx, "session by cookie", s.p+"cookie:", "cookie", string(hash))
+	return s.read(ctx, "session by cookie", userID, encID(userID), encID(id), string(hash))
 }
 
-func (s *Store) read(ctx context.Context, op, key, by, v string) (store.Session, error) {
-	m, err := s.exec(ctx, scriptRead, key, by, v).ToMessage()
+func (s *Store) read(ctx context.Context, op, userID string, args ...string) (store.Session, error) {
+	m, err := s.exec(ctx, scriptRead, []string{s.userKey(userID)}, nil, args...).ToMessage()
 	if rueidis.IsRedisNil(err) || (err == nil && m.IsNil()) {
 		err = store.ErrNotFound
 	}
@@ -127,9 +209,10 @@ func (s *Store) read(ctx context.Context, op, key, by, v string) (store.Session,
 	return sess, wrap(op, err)
 }
 
-// UserSessions implements store.Sessions: the user's index, newest first.
+// UserSessions implements store.Sessions: the user's sessions, newest
+// first (created, then id, descending, as the SQL backends order them).
 func (s *Store) UserSessions(ctx context.Context, userID string) ([]store.Session, error) {
-	a, err := s.exec(ctx, scriptList, s.userKey(userID), userID).ToArray()
+	a, err := s.exec(ctx, scriptList, []string{s.userKey(userID)}, nil, encID(userID)).ToArray()
 	if err != nil {
 		return nil, wrap("user sessions", err)
 	}
@@ -141,12 +224,16 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]store.Sessio
 		}
 		out = append(out, sess)
 	}
+	slices.SortFunc(out, func(a, b store.Session) int {
+		return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), cmp.Compare(b.ID, a.ID))
+	})
 	return out, nil
 }
 
-// change runs lua/change.lua's op on session id.
-func (s *Store) change(ctx context.Context, op, id string, now time.Time, args ...string) (store.Session, error) {
-	a, err := s.exec(ctx, scriptChange, s.p+"sid:"+id, append([]string{id, op, micro(now)}, args...)...).ToArray()
+// change runs lua/change.lua's op on session id of userID.
+func (s *Store) change(ctx context.Context, op, userID, id string, now time.Time, args ...string) (store.Session, error) {
+	a, err := s.exec(ctx, scriptChange, []string{s.userKey(userID)}, nil,
+		append([]string{encID(userID), encID(id), op, micro(now)}, args...)...).ToArray()
 	if err != nil {
 		return store.Session{}, wrap(op, err)
 	}
@@ -162,32 +249,34 @@ func (s *Store) change(ctx context.Context, op, id string, now time.Time, args .
 }
 
 // Touch implements store.Sessions.
-func (s *Store) Touch(ctx context.Context, id string, now time.Time) error {
-	_, err := s.change(ctx, "touch", id, now)
+func (s *Store) Touch(ctx context.Context, userID, id string, now time.Time) error {
+	_, err := s.change(ctx, "touch", userID, id, now)
 	return err
 }
 
 // Slide implements store.Sessions.
-func (s *Store) Slide(ctx context.Context, id string, now time.Time, refreshTTL time.Duration) (store.Session, error) {
-	return s.change(ctx, "slide", id, now, micro(now.Add(refreshTTL)))
+func (s *Store) Slide(ctx context.Context, userID, id string, now time.Time, refreshTTL time.Duration) (store.Session, error) {
+	return s.change(ctx, "slide", userID, id, now, micro(now.Add(refreshTTL)))
 }
 
 // Reauth implements store.Sessions.
-func (s *Store) Reauth(ctx context.Context, id string, gen int64, refreshHash []byte, now time.Time, refreshTTL, idle time.Duration) (store.Session, error) {
+func (s *Store) Reauth(ctx context.Context, userID, id string, gen int64, refreshHash []byte, now time.Time, refreshTTL, idle time.Duration) (store.Session, error) {
 	if len(refreshHash) == 0 {
 		return store.Session{}, wrap("reauth", errEmptyHash)
 	}
-	return s.change(ctx, "reauth", id, now, strconv.FormatInt(gen, 10), string(refreshHash),
+	return s.change(ctx, "reauth", userID, id, now, strconv.FormatInt(gen, 10), string(refreshHash),
 		micro(now.Add(refreshTTL)), us(idle))
 }
 
-// RenewSession implements store.Sessions in one script (lua/renew.lua).
+// RenewSession implements store.Sessions in one script (lua/renew.lua),
+// the old id's revocation appended first (see ending).
 func (s *Store) RenewSession(ctx context.Context, in store.RenewSession) (store.Session, store.Ended, error) {
 	if len(in.CookieHash) == 0 || len(in.RefreshHash) == 0 || in.NewID == "" {
 		return store.Session{}, store.Ended{}, wrap("renew session", errEmptyHash)
 	}
-	a, err := s.exec(ctx, scriptRenew, s.p+"sid:"+in.OldID, in.OldID, in.NewID, string(in.CookieHash),
-		string(in.RefreshHash), micro(in.Now), us(in.IdleTimeout), micro(in.RevokeUntil)).ToArray()
+	a, revs, err := s.ending(ctx, scriptRenew, in.UserID, in.Now, in.RevokeUntil, []string{
+		encID(in.UserID), encID(in.OldID), encID(in.NewID), string(in.CookieHash),
+		string(in.RefreshHash), micro(in.Now), us(in.IdleTimeout)})
 	if err != nil {
 		return store.Session{}, store.Ended{}, wrap("renew session", err)
 	}
@@ -198,6 +287,6 @@ func (s *Store) RenewSession(ctx context.Context, in store.RenewSession) (store.
 	if err != nil {
 		return store.Session{}, store.Ended{}, wrap("renew session", err)
 	}
-	en, err := decodeEnded(a[2], in.Now, in.RevokeUntil)
+	en, err := decodeEnded(a[2], revs, in.Now, in.RevokeUntil)
 	return sess, en, wrap("renew session", err)
 }

@@ -88,7 +88,7 @@ func TestRediss(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustLogin(t, s, "u1", "s1", 0)
-	if _, err := s.Session(t.Context(), "s1"); err != nil {
+	if _, err := s.Session(t.Context(), "u1", "s1"); err != nil {
 		t.Fatal(err)
 	}
 	other, err := sqlitestore.Open(t.Context(), filepath.Join(t.TempDir(), "other.db"))

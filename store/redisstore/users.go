@@ -13,7 +13,7 @@ import (
 // The credential version spans both stores: the users store holds the
 // authoritative User.CredVersion, and CreateSession (in Redis) must refuse a
 // login whose password check predates a change. So Redis keeps a copy of
-// the version, but only around a change ({u:<id>}:cred, for
+// the version, but only around a change (field !v of the user's hash, for
 // Options.CredTTL): no key means no change is recent, and any version
 // passes — an in-flight login is far shorter than CredTTL.
 //
@@ -39,8 +39,12 @@ func (s *Store) SetPassword(ctx context.Context, in store.SetPassword) (store.Us
 		return store.User{}, nil, err
 	}
 	next := strconv.FormatInt(u.CredVersion+1, 10)
+	keep := ""
+	if in.Keep != "" {
+		keep = encID(in.Keep)
+	}
 	ended, err := s.end(ctx, "set password", in.UserID, in.Now, in.RevokeUntil, []string{
-		in.UserID, in.Reason, micro(in.Now), micro(in.RevokeUntil), "password", in.Keep, next, s.credTTL(),
+		encID(in.UserID), in.Reason, "password", keep, next, s.credTTL(),
 	})
 	if err != nil {
 		return store.User{}, nil, err
@@ -62,7 +66,7 @@ func (s *Store) SetPassword(ctx context.Context, in store.SetPassword) (store.Us
 func (s *Store) credTTL() string { return strconv.FormatInt(s.opt.CredTTL.Milliseconds(), 10) }
 
 func (s *Store) cred(ctx context.Context, uid, op, val string) error {
-	return wrap("credential version", s.exec(ctx, scriptCred, s.userKey(uid), uid, op, val, s.credTTL()).Error())
+	return wrap("credential version", s.exec(ctx, scriptCred, []string{s.userKey(uid)}, nil, encID(uid), op, val, s.credTTL()).Error())
 }
 
 // DeleteUser implements store.Users: Redis first marks the user deleted
@@ -96,7 +100,7 @@ func (s *Store) SetRoles(ctx context.Context, id string, roles []string, now tim
 	if err != nil {
 		return store.User{}, err
 	}
-	if err := s.exec(ctx, scriptRoles, s.userKey(id), id, string(r)).Error(); err != nil {
+	if err := s.exec(ctx, scriptRoles, []string{s.userKey(id)}, nil, encID(id), string(r)).Error(); err != nil {
 		return store.User{}, wrap("set roles", err)
 	}
 	return u, nil

@@ -83,7 +83,7 @@ func TestSetPasswordEndsSessionsDropsChallengesAndRefusesOldLogins(t *testing.T)
 	if got := sessionIDs(t, s, "u1"); !slices.Equal(got, []string{"keep"}) {
 		t.Errorf("sessions %v, want [keep]", got)
 	}
-	if _, err := s.ConsumeChallenge(t.Context(), ch.Hash, t0); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.ConsumeChallenge(t.Context(), "u1", ch.Hash, t0); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("challenge after SetPassword: %v, want ErrNotFound", err)
 	}
 	if err := login(s, t.Context(), "u1", "stale", 0); !errors.Is(err, store.ErrCredentialChanged) {
@@ -152,7 +152,7 @@ func TestSetRolesCopiesRolesOntoSessions(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, id := range []string{"a", "b"} {
-		got, err := s.Session(t.Context(), id)
+		got, err := s.Session(t.Context(), "u1", id)
 		if err != nil || !slices.Equal(got.Roles, []string{"admin", "user"}) {
 			t.Errorf("Session(%s).Roles = %q, %v", id, got.Roles, err)
 		}
@@ -170,7 +170,11 @@ func TestNoRedisIsUnavailable(t *testing.T) {
 	if !errors.Is(err, store.ErrUnavailable) {
 		t.Errorf("Open without a Redis: %v, want ErrUnavailable", err)
 	}
-	for _, u := range []string{"redis-cluster://127.0.0.1:7000,127.0.0.1:7001", "http://x"} {
+	_, err = redisstore.Open(t.Context(), "redis-cluster://127.0.0.1:1,127.0.0.1:2", users, redisstore.Options{})
+	if !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("Open without a Redis Cluster: %v, want ErrUnavailable", err)
+	}
+	for _, u := range []string{"redis-cluster://127.0.0.1:7000/3", "http://x", "redis-cluster://"} {
 		if _, err := redisstore.Open(t.Context(), u, users, redisstore.Options{}); err == nil || errors.Is(err, store.ErrUnavailable) {
 			t.Errorf("Open(%s): %v, want a refusal", u, err)
 		}

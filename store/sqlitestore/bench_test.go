@@ -54,8 +54,9 @@ func BenchmarkRotateRefresh(b *testing.B) {
 		}
 		for j := 0; pb.Next(); j = (j + 1) % perWorker {
 			sid := first + int64(j)
+			bs := benchSession(sid, "")
 			_, err := s.RotateRefresh(b.Context(), store.Rotate{
-				SessionID: benchSession(sid, "").ID, Gen: gens[j],
+				UserID: bs.UserID, SessionID: bs.ID, Gen: gens[j],
 				PresentedHash: benchHash("%d/%d", sid, gens[j]), SuccessorHash: benchHash("%d/%d", sid, gens[j]+1),
 				Now: now, Grace: 10 * time.Second, RefreshTTL: 7 * 24 * time.Hour, IdleTimeout: 24 * time.Hour,
 			})

@@ -28,15 +28,15 @@ func (s *Store) AddChallenge(ctx context.Context, c store.Challenge) error {
 // the first finds it. An expired challenge is deleted too (the delete is
 // committed) and reported as store.ErrNotFound. An empty hash matches
 // nothing.
-func (s *Store) ConsumeChallenge(ctx context.Context, hash []byte, now time.Time) (store.Challenge, error) {
+func (s *Store) ConsumeChallenge(ctx context.Context, userID string, hash []byte, now time.Time) (store.Challenge, error) {
 	if len(hash) == 0 {
 		return store.Challenge{}, wrap("consume challenge", store.ErrNotFound)
 	}
 	var c store.Challenge
 	err := s.write(ctx, "consume challenge", func(tx *wtx) error {
 		var err error
-		c, err = scanChallenge(tx.QueryRowContext(ctx, `DELETE FROM challenges WHERE hash = ?
-			RETURNING `+challengeCols, hash))
+		c, err = scanChallenge(tx.QueryRowContext(ctx, `DELETE FROM challenges WHERE hash = ? AND user_id = ?
+			RETURNING `+challengeCols, hash, userID))
 		return err
 	})
 	if err != nil {

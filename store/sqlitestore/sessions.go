@@ -73,22 +73,23 @@ func (s *Store) CreateSession(ctx context.Context, in store.CreateSession) ([]st
 var errEmptyHash = errors.New("empty refresh token hash")
 
 // Session implements store.Sessions.
-func (s *Store) Session(ctx context.Context, id string) (store.Session, error) {
-	sess, err := loadSession(ctx, s.rd, id)
+func (s *Store) Session(ctx context.Context, userID, id string) (store.Session, error) {
+	sess, err := loadSession(ctx, s.rd, userID, id)
 	return sess, wrap("session", err)
 }
 
-func loadSession(ctx context.Context, q querier, id string) (store.Session, error) {
-	return scanSession(q.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions WHERE id = ?`, id))
+// loadSession reads session id of userID (not found if it is another's).
+func loadSession(ctx context.Context, q querier, userID, id string) (store.Session, error) {
+	return scanSession(q.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions WHERE id = ? AND user_id = ?`, id, userID))
 }
 
 // SessionByCookie implements store.Sessions. An empty hash matches nothing.
-func (s *Store) SessionByCookie(ctx context.Context, hash []byte) (store.Session, error) {
+func (s *Store) SessionByCookie(ctx context.Context, userID, id string, hash []byte) (store.Session, error) {
 	if len(hash) == 0 {
 		return store.Session{}, wrap("session by cookie", store.ErrNotFound)
 	}
 	sess, err := scanSession(s.rd.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions
-		WHERE cookie_hash = ?`, hash))
+		WHERE id = ? AND user_id = ? AND cookie_hash = ?`, id, userID, hash))
 	return sess, wrap("session by cookie", err)
 }
 
@@ -110,21 +111,21 @@ func userSessions(ctx context.Context, q querier, userID string) ([]store.Sessio
 }
 
 // Touch implements store.Sessions.
-func (s *Store) Touch(ctx context.Context, id string, now time.Time) error {
+func (s *Store) Touch(ctx context.Context, userID, id string, now time.Time) error {
 	return s.write(ctx, "touch", func(tx *wtx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ? WHERE id = ?`, micro(now), id)
+		res, err := tx.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ? WHERE id = ? AND user_id = ?`, micro(now), id, userID)
 		return mustAffect(res, err)
 	})
 }
 
 // Slide implements store.Sessions.
-func (s *Store) Slide(ctx context.Context, id string, now time.Time, refreshTTL time.Duration) (store.Session, error) {
+func (s *Store) Slide(ctx context.Context, userID, id string, now time.Time, refreshTTL time.Duration) (store.Session, error) {
 	var out store.Session
 	err := s.write(ctx, "slide", func(tx *wtx) error {
 		var err error
 		out, err = scanSession(tx.QueryRowContext(ctx, `UPDATE sessions SET last_seen_at = ?,
-			refresh_expires_at = MIN(?, expires_at) WHERE id = ? RETURNING `+sessionCols,
-			micro(now), micro(now.Add(refreshTTL)), id))
+			refresh_expires_at = MIN(?, expires_at) WHERE id = ? AND user_id = ? RETURNING `+sessionCols,
+			micro(now), micro(now.Add(refreshTTL)), id, userID))
 		return err
 	})
 	return out, err
@@ -141,7 +142,7 @@ func (s *Store) RenewSession(ctx context.Context, in store.RenewSession) (store.
 		ended store.Ended
 	)
 	err := s.write(ctx, "renew session", func(tx *wtx) error {
-		cur, err := loadSession(ctx, tx, in.OldID)
+		cur, err := loadSession(ctx, tx, in.UserID, in.OldID)
 		if err != nil {
 			return err
 		}
@@ -165,13 +166,13 @@ func (s *Store) RenewSession(ctx context.Context, in store.RenewSession) (store.
 }
 
 // Reauth implements store.Sessions.
-func (s *Store) Reauth(ctx context.Context, id string, gen int64, refreshHash []byte, now time.Time, refreshTTL, idle time.Duration) (store.Session, error) {
+func (s *Store) Reauth(ctx context.Context, userID, id string, gen int64, refreshHash []byte, now time.Time, refreshTTL, idle time.Duration) (store.Session, error) {
 	if len(refreshHash) == 0 {
 		return store.Session{}, wrap("reauth", errEmptyHash)
 	}
 	var out store.Session
 	err := s.write(ctx, "reauth", func(tx *wtx) error {
-		cur, err := loadSession(ctx, tx, id)
+		cur, err := loadSession(ctx, tx, userID, id)
 		if err != nil {
 			return err
 		}

@@ -122,7 +122,7 @@ func TestMigratesVersion1(t *testing.T) {
 	if err := s.AddChallenge(ctx, c); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.ConsumeChallenge(ctx, c.Hash, now); err != nil {
+	if _, err := s.ConsumeChallenge(ctx, c.UserID, c.Hash, now); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.AddEvents(ctx, []store.Event{{ID: "e1", UserID: "u1", Type: "t", CreatedAt: now}}); err != nil {
@@ -188,10 +188,10 @@ func TestClosedStoreReturnsErrors(t *testing.T) {
 			return err
 		},
 		"RotateRefresh": func() error {
-			_, err := s.RotateRefresh(ctx, store.Rotate{SessionID: "s", Gen: 1, PresentedHash: []byte("h")})
+			_, err := s.RotateRefresh(ctx, store.Rotate{UserID: "u", SessionID: "s", Gen: 1, PresentedHash: []byte("h")})
 			return err
 		},
-		"Session":     func() error { _, err := s.Session(ctx, "s"); return err },
+		"Session":     func() error { _, err := s.Session(ctx, "u", "s"); return err },
 		"Revocations": func() error { _, err := s.Revocations(ctx, now, 0); return err },
 		"Sweep":       func() error { _, err := s.Sweep(ctx, now, 0); return err },
 		"ListKeys":    func() error { _, err := s.ListKeys(ctx); return err },
@@ -201,7 +201,7 @@ func TestClosedStoreReturnsErrors(t *testing.T) {
 		"AddChallenge": func() error {
 			return s.AddChallenge(ctx, store.Challenge{Hash: []byte("h"), UserID: "u", ExpiresAt: now})
 		},
-		"ConsumeChallenge": func() error { _, err := s.ConsumeChallenge(ctx, []byte("h"), now); return err },
+		"ConsumeChallenge": func() error { _, err := s.ConsumeChallenge(ctx, "u", []byte("h"), now); return err },
 		"AddEvents": func() error {
 			return s.AddEvents(ctx, []store.Event{{ID: "e", UserID: "u", Type: "t", CreatedAt: now}})
 		},

@@ -36,28 +36,36 @@ var challengeTests = []test{
 		other.DeviceID = "" // no device presented
 		mustAddChallenge(t, s, other)
 		for _, c := range []store.Challenge{want, other} {
-			got, err := s.ConsumeChallenge(t.Context(), c.Hash, at(time.Minute))
+			got, err := s.ConsumeChallenge(t.Context(), id("u1"), c.Hash, at(time.Minute))
 			wantErr(t, "ConsumeChallenge", err, nil)
 			if g, w := challengeString(got), challengeString(c); g != w {
 				t.Errorf("ConsumeChallenge:\n got %s\nwant %s", g, w)
 			}
 		}
 	}},
+	{"another user's challenge is ErrNotFound and stays", func(t *testing.T, s store.Store) {
+		c := newChallenge("c1", at(5*time.Minute))
+		mustAddChallenge(t, s, c)
+		_, err := s.ConsumeChallenge(t.Context(), id("u2"), c.Hash, at(time.Minute))
+		wantErr(t, "ConsumeChallenge(as u2)", err, store.ErrNotFound)
+		_, err = s.ConsumeChallenge(t.Context(), id("u1"), c.Hash, at(time.Minute))
+		wantErr(t, "ConsumeChallenge(as u1)", err, nil)
+	}},
 	{"consume twice: the second is ErrNotFound", func(t *testing.T, s store.Store) {
 		c := newChallenge("c1", at(5*time.Minute))
 		mustAddChallenge(t, s, c)
-		_, err := s.ConsumeChallenge(t.Context(), c.Hash, at(time.Minute))
+		_, err := s.ConsumeChallenge(t.Context(), id("u1"), c.Hash, at(time.Minute))
 		wantErr(t, "ConsumeChallenge", err, nil)
-		_, err = s.ConsumeChallenge(t.Context(), c.Hash, at(time.Minute))
+		_, err = s.ConsumeChallenge(t.Context(), id("u1"), c.Hash, at(time.Minute))
 		wantErr(t, "ConsumeChallenge(again)", err, store.ErrNotFound)
 	}},
 	{"unknown challenge is ErrNotFound", func(t *testing.T, s store.Store) {
 		mustAddChallenge(t, s, newChallenge("c1", at(5*time.Minute)))
 		for _, h := range [][]byte{hash("nope"), nil, {}} {
-			_, err := s.ConsumeChallenge(t.Context(), h, at(0))
+			_, err := s.ConsumeChallenge(t.Context(), id("u1"), h, at(0))
 			wantErr(t, fmt.Sprintf("ConsumeChallenge(%x)", h), err, store.ErrNotFound)
 		}
-		if _, err := s.ConsumeChallenge(t.Context(), hash("challenge:c1"), at(0)); err != nil {
+		if _, err := s.ConsumeChallenge(t.Context(), id("u1"), hash("challenge:c1"), at(0)); err != nil {
 			t.Errorf("ConsumeChallenge(c1) after misses: %v", err)
 		}
 	}},
@@ -69,14 +77,14 @@ var challengeTests = []test{
 		}{{"at", exp}, {"after", exp.Add(time.Second)}} {
 			c := newChallenge(tc.name, exp)
 			mustAddChallenge(t, s, c)
-			_, err := s.ConsumeChallenge(t.Context(), c.Hash, tc.now)
+			_, err := s.ConsumeChallenge(t.Context(), id("u1"), c.Hash, tc.now)
 			wantErr(t, "ConsumeChallenge("+tc.name+" expiry)", err, store.ErrNotFound)
-			_, err = s.ConsumeChallenge(t.Context(), c.Hash, at(0))
+			_, err = s.ConsumeChallenge(t.Context(), id("u1"), c.Hash, at(0))
 			wantErr(t, "ConsumeChallenge(before expiry, after an expired attempt)", err, store.ErrNotFound)
 		}
 		c := newChallenge("live", exp)
 		mustAddChallenge(t, s, c)
-		if _, err := s.ConsumeChallenge(t.Context(), c.Hash, exp.Add(-time.Microsecond)); err != nil {
+		if _, err := s.ConsumeChallenge(t.Context(), id("u1"), c.Hash, exp.Add(-time.Microsecond)); err != nil {
 			t.Errorf("ConsumeChallenge just before expiry: %v", err)
 		}
 	}},

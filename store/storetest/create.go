@@ -38,8 +38,8 @@ var createTests = []test{
 		if len(ended) != 0 {
 			t.Errorf("CreateSession ended %v", endedIDs(ended))
 		}
-		checkSession(t, "Session", mustSession(t, s, "s1"), sess)
-		res, err := s.RotateRefresh(t.Context(), rotateIn("s1/1", "s1/2", at(time.Minute)))
+		checkSession(t, "Session", mustSession(t, s, "u1", "s1"), sess)
+		res, err := s.RotateRefresh(t.Context(), rotateIn("u1", "s1/1", "s1/2", at(time.Minute)))
 		wantErr(t, "RotateRefresh(generation 1)", err, nil)
 		if res.Outcome != store.Rotated || res.Session.RefreshGen != 2 {
 			t.Errorf("RotateRefresh: outcome %v gen %d, want Rotated gen 2", res.Outcome, res.Session.RefreshGen)
@@ -58,9 +58,9 @@ var createTests = []test{
 			t.Fatalf("ended %v, want [old]", endedIDs(ended))
 		}
 		checkEnded(t, ended[0], old, "device", in.Now, in.RevokeUntil)
-		gone(t, s, "old", "old/1")
-		mustSession(t, s, "other")
-		mustSession(t, s, "new")
+		gone(t, s, "u1", "old", "old/1")
+		mustSession(t, s, "u1", "other")
+		mustSession(t, s, "u1", "new")
 	}},
 	{"replace device never ends another user's session", func(t *testing.T, s store.Store) {
 		mustCreate(t, s, newSession("bob", "u2", "shared", at(0)), "bob/1")
@@ -71,14 +71,14 @@ var createTests = []test{
 		if len(ended) != 0 {
 			t.Errorf("ended %v, want none", endedIDs(ended))
 		}
-		mustSession(t, s, "bob")
-		mustSession(t, s, "alice")
+		mustSession(t, s, "u2", "bob")
+		mustSession(t, s, "u1", "alice")
 	}},
 	{"without replace device the same device keeps both", func(t *testing.T, s store.Store) {
 		mustCreate(t, s, newSession("a", "u1", "phone", at(0)), "a/1")
 		mustCreate(t, s, newSession("b", "u1", "phone", at(time.Hour)), "b/1")
-		mustSession(t, s, "a")
-		mustSession(t, s, "b")
+		mustSession(t, s, "u1", "a")
+		mustSession(t, s, "u1", "b")
 	}},
 	{"evict-oldest ends the oldest created", func(t *testing.T, s store.Store) {
 		ss := threeSessions(t, s)
@@ -89,9 +89,9 @@ var createTests = []test{
 			t.Fatalf("ended %v, want [s1]", endedIDs(ended))
 		}
 		checkEnded(t, ended[0], ss[0], "evict-oldest", in.Now, in.RevokeUntil)
-		gone(t, s, "s1", "s1/1")
+		gone(t, s, "u1", "s1", "s1/1")
 		for _, n := range []string{"s2", "s3", "s4"} {
-			mustSession(t, s, n)
+			mustSession(t, s, "u1", n)
 		}
 	}},
 	{"evict-idle ends the least recently seen", func(t *testing.T, s store.Store) {
@@ -103,9 +103,9 @@ var createTests = []test{
 			t.Fatalf("ended %v, want [s3]", endedIDs(ended))
 		}
 		checkEnded(t, ended[0], ss[2], "evict-idle", in.Now, in.RevokeUntil)
-		gone(t, s, "s3", "s3/1")
+		gone(t, s, "u1", "s3", "s3/1")
 		for _, n := range []string{"s1", "s2", "s4"} {
-			mustSession(t, s, n)
+			mustSession(t, s, "u1", n)
 		}
 	}},
 	{"reject is ErrSessionLimit and writes nothing", func(t *testing.T, s store.Store) {
@@ -117,9 +117,9 @@ var createTests = []test{
 		if len(ended) != 0 {
 			t.Errorf("ended %v on reject", endedIDs(ended))
 		}
-		gone(t, s, "s4", "s4/1")
+		gone(t, s, "u1", "s4", "s4/1")
 		for i, n := range []string{"s1", "s2", "s3"} {
-			checkSession(t, n, mustSession(t, s, n), ss[i])
+			checkSession(t, n, mustSession(t, s, "u1", n), ss[i])
 		}
 		revs, err := s.Revocations(t.Context(), at(0), 0)
 		wantErr(t, "Revocations", err, nil)
@@ -144,8 +144,8 @@ var createTests = []test{
 				t.Errorf("the live session was ended (%s)", e.Reason)
 			}
 		}
-		mustSession(t, s, "live")
-		mustSession(t, s, "new")
+		mustSession(t, s, "u1", "live")
+		mustSession(t, s, "u1", "new")
 	}},
 	{"device replacement happens before the limit", func(t *testing.T, s store.Store) {
 		mustCreate(t, s, newSession("phone", "u1", "phone", at(0)), "phone/1")
@@ -157,8 +157,8 @@ var createTests = []test{
 		if got := endedIDs(ended); !slices.Equal(got, []string{id("phone")}) {
 			t.Errorf("ended %v, want [phone]", got)
 		}
-		mustSession(t, s, "laptop")
-		mustSession(t, s, "phone2")
+		mustSession(t, s, "u1", "laptop")
+		mustSession(t, s, "u1", "phone2")
 	}},
 	{"eviction brings a user over the limit down to it", func(t *testing.T, s store.Store) {
 		threeSessions(t, s)
@@ -201,10 +201,10 @@ var createEndTests = []test{
 			t.Fatalf("ended %v, want [a]", endedIDs(ended))
 		}
 		checkEnded(t, ended[0], ss["a"], "resolved", in.Now, in.RevokeUntil)
-		gone(t, s, "a", "a/1")
-		checkSession(t, "b", mustSession(t, s, "b"), ss["b"])
-		checkSession(t, "x", mustSession(t, s, "x"), ss["x"])
-		checkSession(t, "new", mustSession(t, s, "new"), in.Session)
+		gone(t, s, "u1", "a", "a/1")
+		checkSession(t, "b", mustSession(t, s, "u1", "b"), ss["b"])
+		checkSession(t, "x", mustSession(t, s, "u2", "x"), ss["x"])
+		checkSession(t, "new", mustSession(t, s, "u1", "new"), in.Session)
 		revs, err := s.Revocations(t.Context(), in.Now, 0)
 		wantErr(t, "Revocations", err, nil)
 		if len(revs) != 1 || revString(revs[0]) != revString(ended[0].Revocation) {
@@ -219,9 +219,9 @@ var createEndTests = []test{
 		if len(ended) != 0 {
 			t.Errorf("ended %v on reject", endedIDs(ended))
 		}
-		gone(t, s, "new", "new/1")
+		gone(t, s, "u1", "new", "new/1")
 		for _, n := range []string{"a", "b", "x"} {
-			checkSession(t, n, mustSession(t, s, n), ss[n])
+			checkSession(t, n, mustSession(t, s, ownerName(ss[n]), n), ss[n])
 		}
 		revs, err := s.Revocations(t.Context(), at(0), 0)
 		wantErr(t, "Revocations", err, nil)
@@ -239,7 +239,7 @@ var createEndTests = []test{
 			t.Fatalf("ended %v, want [a] once", endedIDs(ended))
 		}
 		checkEnded(t, ended[0], ss["a"], "resolved", in.Now, in.RevokeUntil)
-		mustSession(t, s, "b")
-		mustSession(t, s, "new")
+		mustSession(t, s, "u1", "b")
+		mustSession(t, s, "u1", "new")
 	}},
 }

@@ -45,10 +45,10 @@ var endTests = []test{
 		ended, err := s.EndSessions(t.Context(), id("u1"), []string{id("a1"), id("b1"), id("a2"), id("nope")}, "logout", now, until)
 		wantErr(t, "EndSessions", err, nil)
 		checkEndedSet(t, ended, ss, []string{"a1", "a2"}, "logout", now, until)
-		gone(t, s, "a1", "a1/1")
-		gone(t, s, "a2", "a2/1")
-		mustSession(t, s, "a3")
-		mustSession(t, s, "b1")
+		gone(t, s, "u1", "a1", "a1/1")
+		gone(t, s, "u1", "a2", "a2/1")
+		mustSession(t, s, "u1", "a3")
+		mustSession(t, s, "u2", "b1")
 	}},
 	{"end sessions of one session not the user's is ErrNotFound", func(t *testing.T, s store.Store) {
 		twoUsers(t, s)
@@ -59,7 +59,7 @@ var endTests = []test{
 				t.Errorf("EndSessions(%s) ended %v", n, endedIDs(ended))
 			}
 		}
-		mustSession(t, s, "b1")
+		mustSession(t, s, "u2", "b1")
 		revs, err := s.Revocations(t.Context(), at(time.Hour), 0)
 		wantErr(t, "Revocations", err, nil)
 		if len(revs) != 0 {
@@ -84,9 +84,9 @@ var endTests = []test{
 		wantErr(t, "EndUserSessions", err, nil)
 		checkEndedSet(t, ended, ss, []string{"a1", "a2", "a3"}, "password-change", now, until)
 		for _, n := range []string{"a1", "a2", "a3"} {
-			gone(t, s, n, n+"/1")
+			gone(t, s, "u1", n, n+"/1")
 		}
-		mustSession(t, s, "b1")
+		mustSession(t, s, "u2", "b1")
 	}},
 	{"end user sessions keeps keep", func(t *testing.T, s store.Store) {
 		ss := twoUsers(t, s)
@@ -94,8 +94,8 @@ var endTests = []test{
 		ended, err := s.EndUserSessions(t.Context(), id("u1"), id("a2"), "logout-others", now, until)
 		wantErr(t, "EndUserSessions", err, nil)
 		checkEndedSet(t, ended, ss, []string{"a1", "a3"}, "logout-others", now, until)
-		checkSession(t, "kept", mustSession(t, s, "a2"), ss["a2"])
-		mustSession(t, s, "b1")
+		checkSession(t, "kept", mustSession(t, s, "u1", "a2"), ss["a2"])
+		mustSession(t, s, "u2", "b1")
 		ended, err = s.EndUserSessions(t.Context(), id("nobody"), "", "logout", now, until)
 		wantErr(t, "EndUserSessions(nobody)", err, nil)
 		if len(ended) != 0 {
@@ -168,7 +168,7 @@ var revocationTests = []test{
 		wantErr(t, "EndSessions", err, nil)
 		add(ended[0].Revocation)
 		mustRotate(t, s, "a2/1", "a2/2", at(2*time.Minute))
-		res, err := s.RotateRefresh(t.Context(), rotateIn("a2/1", "a2/2", at(3*time.Minute)))
+		res, err := s.RotateRefresh(t.Context(), rotateIn("u1", "a2/1", "a2/2", at(3*time.Minute)))
 		wantErr(t, "RotateRefresh(reuse)", err, store.ErrReused)
 		add(res.Ended.Revocation)
 		in := limited(newSession("a4", "u1", "dev-a3", at(4*time.Minute)), "a4/1", 1, store.EvictOldest)

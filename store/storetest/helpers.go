@@ -94,11 +94,12 @@ func mustCreate(t *testing.T, s store.Store, sess store.Session, token string) {
 	}
 }
 
-// rotateIn presents token at now with successor next and the suite defaults.
-func rotateIn(token, next string, now time.Time) store.Rotate {
+// rotateIn presents user's token at now with successor next and the suite
+// defaults (a real refresh token carries its user, session and generation).
+func rotateIn(user, token, next string, now time.Time) store.Rotate {
 	sid, gen := tokenOf(token)
 	return store.Rotate{
-		SessionID: sid, Gen: gen,
+		UserID: id(user), SessionID: sid, Gen: gen,
 		PresentedHash: hash(token), SuccessorHash: hash(next), Now: now,
 		Grace: grace, RefreshTTL: refreshTTL, IdleTimeout: idle,
 		RevokeUntil: now.Add(revokeFor),
@@ -189,22 +190,32 @@ func wantErr(t *testing.T, what string, err, target error) {
 	}
 }
 
-// gone checks that session name no longer exists and none of its tokens is
-// known.
-func gone(t *testing.T, s store.Store, name string, tokens ...string) {
+// gone checks that user's session name no longer exists and none of its
+// tokens is known.
+func gone(t *testing.T, s store.Store, user, name string, tokens ...string) {
 	t.Helper()
-	_, err := s.Session(t.Context(), id(name))
+	_, err := s.Session(t.Context(), id(user), id(name))
 	wantErr(t, "Session("+name+") after it ended", err, store.ErrNotFound)
 	for _, tok := range tokens {
-		_, err := s.RotateRefresh(t.Context(), rotateIn(tok, tok+"'", at(time.Minute)))
+		_, err := s.RotateRefresh(t.Context(), rotateIn(user, tok, tok+"'", at(time.Minute)))
 		wantErr(t, "RotateRefresh("+tok+") after its session ended", err, store.ErrNotFound)
 	}
 }
 
-// mustSession reads session name.
-func mustSession(t *testing.T, s store.Store, name string) store.Session {
+// ownerName is the suite user name of sess's user (u1 or u2).
+func ownerName(sess store.Session) string {
+	for _, n := range suiteUsers {
+		if id(n) == sess.UserID {
+			return n
+		}
+	}
+	return "unknown user " + sess.UserID
+}
+
+// mustSession reads user's session name.
+func mustSession(t *testing.T, s store.Store, user, name string) store.Session {
 	t.Helper()
-	sess, err := s.Session(t.Context(), id(name))
+	sess, err := s.Session(t.Context(), id(user), id(name))
 	if err != nil {
 		t.Fatalf("Session(%s): %v", name, err)
 	}

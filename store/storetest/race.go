@@ -19,7 +19,7 @@ func rotateRace(t *testing.T, s store.Store, g time.Duration) ([]store.RotateRes
 	mustCreate(t, s, newSession("s1", "u1", "d", at(0)), "s1/1")
 	res, errs := make([]store.RotateResult, workers), make([]error, workers)
 	parallel(workers, func(i int) {
-		in := rotateIn("s1/1", "s1/2", at(time.Minute))
+		in := rotateIn("u1", "s1/1", "s1/2", at(time.Minute))
 		in.Grace = g
 		res[i], errs[i] = s.RotateRefresh(t.Context(), in)
 	})
@@ -70,7 +70,7 @@ var raceTests = []test{
 				t.Errorf("result session %s", sessionString(r.Session))
 			}
 		}
-		if got := mustSession(t, s, "s1"); got.RefreshGen != 2 {
+		if got := mustSession(t, s, "u1", "s1"); got.RefreshGen != 2 {
 			t.Errorf("RefreshGen = %d after the race, want 2", got.RefreshGen)
 		}
 		if got := mustRotate(t, s, "s1/2", "s1/3", at(2*time.Minute)); got.RefreshGen != 3 {
@@ -83,7 +83,7 @@ var raceTests = []test{
 		if m["rotated"] != 1 || m["reused"] != 1 || m["not found"] != workers-2 {
 			t.Fatalf("outcomes %v, want 1 rotated, 1 reused, the rest not found", m)
 		}
-		gone(t, s, "s1", "s1/1", "s1/2")
+		gone(t, s, "u1", "s1", "s1/1", "s1/2")
 		revs, err := s.Revocations(t.Context(), at(time.Minute), 0)
 		wantErr(t, "Revocations", err, nil)
 		if len(revs) != 1 || revs[0].SessionID != id("s1") {
@@ -129,7 +129,7 @@ var raceTests = []test{
 			case err == nil:
 				ok = append(ok, id(name))
 			case errors.Is(err, store.ErrSessionLimit):
-				gone(t, s, name, name+"/1")
+				gone(t, s, "u1", name, name+"/1")
 			default:
 				t.Errorf("CreateSession(%s): %v", name, err)
 			}
@@ -167,8 +167,8 @@ var raceTests = []test{
 		}
 		for i := 0; i < workers; i += 2 {
 			name := fmt.Sprintf("s%d", i)
-			_, err := s.Session(t.Context(), id(name))
-			res, rerr := s.RotateRefresh(t.Context(), rotateIn(name+"/1", name+"/2", at(2*time.Minute)))
+			_, err := s.Session(t.Context(), id("u1"), id(name))
+			res, rerr := s.RotateRefresh(t.Context(), rotateIn("u1", name+"/1", name+"/2", at(2*time.Minute)))
 			switch {
 			case ended[id(name)]:
 				wantErr(t, "Session(ended)", err, store.ErrNotFound)
@@ -207,7 +207,7 @@ var raceTests = []test{
 				if len(ended[i]) != 0 {
 					t.Errorf("rejected %s ended %v", name, endedIDs(ended[i]))
 				}
-				gone(t, s, name, name+"/1")
+				gone(t, s, "u1", name, name+"/1")
 			default:
 				t.Errorf("CreateSession(%s): %v", name, err)
 			}
@@ -224,7 +224,7 @@ var raceTests = []test{
 		if !slices.Equal(got, want) {
 			t.Errorf("live sessions %v, want b and the winner %v", got, want)
 		}
-		gone(t, s, "a", "a/1")
+		gone(t, s, "u1", "a", "a/1")
 		revs, err := s.Revocations(t.Context(), at(0), 0)
 		wantErr(t, "Revocations", err, nil)
 		if len(revs) != 1 || revs[0].SessionID != a.ID {
@@ -235,14 +235,14 @@ var raceTests = []test{
 		// Warm up (connections, prepared statements) so that the workers
 		// really overlap, then race over several challenges.
 		mustAddChallenge(t, s, newChallenge("warm-up", at(5*time.Minute)))
-		_, err := s.ConsumeChallenge(t.Context(), hash("challenge:warm-up"), at(time.Minute))
+		_, err := s.ConsumeChallenge(t.Context(), id("u1"), hash("challenge:warm-up"), at(time.Minute))
 		wantErr(t, "ConsumeChallenge(warm-up)", err, nil)
 		for round := range 8 {
 			c := newChallenge(fmt.Sprint("c", round), at(5*time.Minute))
 			mustAddChallenge(t, s, c)
 			got, errs := make([]store.Challenge, workers), make([]error, workers)
 			parallel(workers, func(i int) {
-				got[i], errs[i] = s.ConsumeChallenge(t.Context(), c.Hash, at(time.Minute))
+				got[i], errs[i] = s.ConsumeChallenge(t.Context(), id("u1"), c.Hash, at(time.Minute))
 			})
 			n := 0
 			for i, err := range errs {

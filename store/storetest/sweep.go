@@ -30,12 +30,14 @@ var sweepTests = []test{
 			t.Errorf("Sweep removed %d rows, want 5", n)
 		}
 		for _, sess := range []store.Session{abs, idleS, refresh} {
-			_, err := s.Session(t.Context(), sess.ID)
+			_, err := s.Session(t.Context(), sess.UserID, sess.ID)
 			wantErr(t, "Session after Sweep", err, store.ErrNotFound)
-			_, err = s.RotateRefresh(t.Context(), rotateIn(sess.ID, "x", now.Add(-2*idle)))
+			in := rotateIn("u1", "x", "y", now.Add(-2*idle))
+			in.UserID, in.SessionID, in.PresentedHash = sess.UserID, sess.ID, sess.RefreshHash
+			_, err = s.RotateRefresh(t.Context(), in)
 			wantErr(t, "RotateRefresh after Sweep", err, store.ErrNotFound)
 		}
-		checkSession(t, "live session after Sweep", mustSession(t, s, "live"), live)
+		checkSession(t, "live session after Sweep", mustSession(t, s, "u1", "live"), live)
 		if c, err := s.CountSessions(t.Context()); err != nil || c != 1 {
 			t.Errorf("CountSessions = %d, %v; want 1", c, err)
 		}
@@ -57,7 +59,7 @@ var sweepTests = []test{
 		if n != 0 {
 			t.Errorf("Sweep removed %d rows, want 0", n)
 		}
-		mustSession(t, s, "old")
+		mustSession(t, s, "u1", "old")
 	}},
 	{"removes expired challenges", func(t *testing.T, s store.Store) {
 		now := at(0)
@@ -73,10 +75,10 @@ var sweepTests = []test{
 			t.Errorf("Sweep removed %d rows, want 2 challenges", n)
 		}
 		for _, name := range []string{"past", "now"} {
-			_, err := s.ConsumeChallenge(t.Context(), hash("challenge:"+name), now.Add(-time.Hour))
+			_, err := s.ConsumeChallenge(t.Context(), id("u1"), hash("challenge:"+name), now.Add(-time.Hour))
 			wantErr(t, "ConsumeChallenge("+name+") after Sweep", err, store.ErrNotFound)
 		}
-		if _, err := s.ConsumeChallenge(t.Context(), hash("challenge:live"), now); err != nil {
+		if _, err := s.ConsumeChallenge(t.Context(), id("u1"), hash("challenge:live"), now); err != nil {
 			t.Errorf("ConsumeChallenge(live) after Sweep: %v", err)
 		}
 	}},

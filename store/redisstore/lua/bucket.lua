@@ -1,11 +1,13 @@
 -- bucket.lua: Limits.Take and Limits.Refund over token buckets, all
 -- buckets in one script (all or nothing). A missing bucket is full.
--- ARGV: P, 'take' or 'refund', now (us), then per bucket: key, rate
--- (tokens/s), burst. Reply for take: {1} or {0, wait ns as a string}.
+-- KEYS: the buckets' keys (P{rl}:<key>: one slot of a Cluster, so one
+-- script can take from several); ARGV: P, 'take' or 'refund', now (us),
+-- then per bucket: rate (tokens/s), burst. Reply for take: {1} or {0,
+-- wait ns as a string}.
 local op, now = ARGV[2], num(ARGV[3])
 local bs = {}
-for i = 4, #ARGV, 3 do
-  local b = {key = P .. 'rl:' .. ARGV[i], rate = num(ARGV[i + 1]), burst = num(ARGV[i + 2])}
+for i = 4, #ARGV, 2 do
+  local b = {key = KEYS[(i - 2) / 2], rate = num(ARGV[i]), burst = num(ARGV[i + 1])}
   local st = redis.call('HMGET', b.key, 'tokens', 'at')
   b.tokens, b.at = b.burst, now
   if st[1] then b.tokens, b.at = num(st[1]), num(st[2]) end

@@ -1,28 +1,17 @@
--- challenge.lua: add or consume a login challenge.
--- ARGV: P, 'add', hash (hex), uid, ttl ms, field/value pairs
---    or P, 'consume', hash (hex). Reply: 'ok', or the challenge's fields
---    (consume; nil if unknown), deleted whatever its expiry.
-local h = ARGV[3]
+-- challenge.lua: add or consume a login challenge, a field '!c<hex>' of
+-- the user's hash holding {device, ip, user agent, expires, cred version}
+-- packed with msgpack.
+-- ARGV: P, 'add', hash (hex), ttl ms, device, ip, ua, expires, version
+--    or P, 'consume', hash (hex). Reply: 'ok', or (consume) {device, ip,
+--    ua, expires, version}, deleted whatever its expiry (nil if unknown).
+local f = '!c' .. ARGV[3]
 if ARGV[2] == 'add' then
-  local uid, ttl = ARGV[4], num(ARGV[5])
-  local k = ukey(uid) .. ':ch:' .. h
-  local f = {}
-  for i = 6, #ARGV do f[#f + 1] = ARGV[i] end
-  redis.call('DEL', k)
-  redis.call('HSET', k, unpack(f))
-  redis.call('PEXPIRE', k, ms(ttl))
-  redis.call('SET', P .. 'chal:' .. h, uid, 'PX', ms(ttl))
-  redis.call('SADD', ukey(uid) .. ':chs', h)
-  if redis.call('PTTL', ukey(uid) .. ':chs') < ttl then
-    redis.call('PEXPIRE', ukey(uid) .. ':chs', ms(ttl))
-  end
+  redis.call('HSET', K, f, cmsgpack.pack({ARGV[5], ARGV[6], ARGV[7], num(ARGV[8]), num(ARGV[9])}))
+  expire(num(ARGV[4]))
   return 'ok'
 end
-local uid = redis.call('GET', P .. 'chal:' .. h)
-if not uid then return false end
-local k = ukey(uid) .. ':ch:' .. h
-local f = redis.call('HGETALL', k)
-redis.call('DEL', k, P .. 'chal:' .. h)
-redis.call('SREM', ukey(uid) .. ':chs', h)
-if #f == 0 then return false end
-return f
+local v = redis.call('HGET', K, f)
+if not v then return false end
+redis.call('HDEL', K, f)
+local c = cmsgpack.unpack(v)
+return {c[1], c[2], c[3], string.format('%d', num(c[4])), string.format('%d', num(c[5]))}

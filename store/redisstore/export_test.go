@@ -1,0 +1,9 @@
+package redisstore
+
+// UserKey and LogKeys expose the key names to the external tests.
+func UserKey(s *Store, uid string) string { return s.userKey(uid) }
+func LogKeys(s *Store) []string           { return s.logKeys() }
+
+// SetAfterAppend sets the hook run between a revocation's append and the
+// script that ends its session.
+func SetAfterAppend(s *Store, fn func() error) { s.afterAppend = fn }
