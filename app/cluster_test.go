@@ -259,8 +259,15 @@ func clusterStory(t *testing.T, ns []*node) {
 		expectCode(t, fmt.Sprintf("node %d: a fresh login", i+1), do(t, "GET", n.srv.URL+"/v1/verify", nil, bearer(s2.access)), 200, "")
 	}
 	expectCode(t, "logout on node 2", do(t, "POST", ns[1].srv.URL+"/v1/logout", map[string]string{}, bearer(s2.access)), 204, "")
-	took := refusedWithin(t, "node 1: the token logged out on node 2", ns[0], s2.access, time.Now())
-	t.Logf("node 2 logout -> refused on node 1 after %v (goal 50 ms; measured at load in docs/benchmarks.md)", took)
+	took := []time.Duration{refusedWithin(t, "node 1: the token logged out on node 2", ns[0], s2.access, time.Now())}
+	for range 19 { // a few more, to log a spread rather than one sample
+		s := httpLogin(t, ns[0].srv.URL, "alice", "")
+		expectCode(t, "logout on node 2", do(t, "POST", ns[1].srv.URL+"/v1/logout", map[string]string{}, bearer(s.access)), 204, "")
+		took = append(took, refusedWithin(t, "node 1: the token logged out on node 2", ns[0], s.access, time.Now()))
+	}
+	slices.Sort(took)
+	t.Logf("node 2 logout answered -> refused on node 1, %d logouts: p50 %v, max %v (goal 50 ms; polled over HTTP, so an upper bound)",
+		len(took), took[len(took)/2], took[len(took)-1])
 }
 
 // refusedWithin polls n's /v1/verify until it refuses tok and returns how

@@ -18,8 +18,9 @@
 #   5. the session limit (--max-sessions 3 --session-overflow reject) under
 #      9 parallel logins spread over the nodes: exactly 3 succeed
 #
-# Everything it started is stopped and the schema dropped on exit (also on
-# Ctrl-C or a failure). It exits 0 when every step went as expected, 1
+# Everything it started is stopped, the schema dropped and (with
+# $GATEHOUSE_DEMO_REDIS_URL) its keys deleted on exit (also on Ctrl-C or a
+# failure). It exits 0 when every step went as expected, 1
 # otherwise, and 77 when something it needs is missing (go, curl,
 # redis-server, a reachable PostgreSQL): the Go test that runs it
 # (scripts/demo_test.go) skips on 77 unless GATEHOUSE_REQUIRE_INTEGRATION=1.
@@ -60,6 +61,10 @@ cleanup() {
 	for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
 	if [[ -n $psql_bin ]]; then
 		"$psql_bin" -q "$pg_url" -c "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1
+	fi
+	if [[ -n ${GATEHOUSE_DEMO_REDIS_URL:-} ]] && command -v redis-cli >/dev/null; then
+		redis-cli -u "$GATEHOUSE_DEMO_REDIS_URL" --scan --pattern "$schema:*" 2>/dev/null |
+			xargs -r redis-cli -u "$GATEHOUSE_DEMO_REDIS_URL" del >/dev/null 2>&1
 	fi
 	if [[ $rc -ne 0 && $rc -ne 77 ]]; then
 		for f in "$work"/*.log; do

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -214,13 +215,31 @@ func (p *PostgresServer) signal(t testing.TB, sig syscall.Signal) {
 }
 
 func signalTree(pid int, sig syscall.Signal) error {
+	_, err := signalTreeList(pid, sig)
+	return err
+}
+
+// signalTreeList is signalTree that also returns the children signalled.
+func signalTreeList(pid int, sig syscall.Signal) ([]int, error) {
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
-		return err
+		return nil, err
 	}
-	for _, c := range children(pid) {
+	cs := children(pid)
+	for _, c := range cs {
 		syscall.Kill(c, sig) // one may have exited meanwhile
 	}
-	return syscall.Kill(pid, sig)
+	return cs, syscall.Kill(pid, sig)
+}
+
+// exited reports whether pid has exited (gone, or a zombie: either way it
+// holds no shared memory any more).
+func exited(pid int) bool {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return true
+	}
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	return len(f) > 0 && (f[0] == "Z" || f[0] == "X")
 }
 
 // children lists the processes whose parent is pid.
@@ -282,8 +301,29 @@ func (p *PostgresServer) Stop(t testing.TB) {
 // The next Start runs crash recovery.
 func (p *PostgresServer) Kill(t testing.TB) {
 	t.Helper()
-	p.signal(t, syscall.SIGKILL)
+	p.mu.Lock()
+	if !p.running {
+		p.mu.Unlock()
+		t.Fatalf("postgres on port %d is not running", p.Port)
+	}
+	cs, err := signalTreeList(p.cmd.Process.Pid, syscall.SIGKILL)
+	p.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
 	p.wait(t, "SIGKILL")
+	// The next Start refuses while a backend still holds the old shared
+	// memory: wait for every child to be gone too.
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		left := slices.DeleteFunc(slices.Clone(cs), exited)
+		if len(left) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("postgres children %v outlived SIGKILL", left)
+		}
+		time.Sleep(5 * time.Millisecond) // polling the kernel's reaping, not a test clock
+	}
 }
 
 // Pause stops every process of the server (SIGSTOP): connections stay open

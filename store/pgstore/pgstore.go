@@ -37,7 +37,12 @@ type Options struct {
 	// vanished without closing the socket) fails a request with
 	// store.ErrUnavailable instead of hanging it until the kernel gives up
 	// on the connection. Sweep and PruneEvents, background deletes that
-	// may touch many rows, get ten times as long.
+	// may touch many rows, get ten times as long. A timed-out transaction
+	// is rolled back: its connection is closed, and a server that resumes
+	// reads the close before any COMMIT, which is only sent once every
+	// statement before it has answered. The one window left is a server
+	// that stalls after receiving COMMIT and before answering it: the
+	// caller hears ErrUnavailable, and the commit happens on resume.
 	Timeout time.Duration
 }
 

@@ -163,7 +163,8 @@ func (s *Store) ping(ctx context.Context) error { return s.measureSkew(ctx) }
 // PingParts pings Redis (the session state: what refresh, logout and the
 // revocation log need) and the users store (what login, signup and
 // password changes also need) at once, and reports each apart, so a node
-// can stay ready while only the users store is down.
+// can say which one is down (and a stalled one does not use up the other's
+// deadline).
 func (s *Store) PingParts(ctx context.Context) (sessions, users error) {
 	done := make(chan struct{})
 	go func() { defer close(done); users = s.users.Ping(ctx) }()
