@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"time"
@@ -64,8 +65,12 @@ func (s *Store) CreateSession(ctx context.Context, in store.CreateSession) ([]st
 }
 
 // maxEndingRounds bounds ending's retries: each round appends the
-// revocations a concurrent change made necessary.
-const maxEndingRounds = 8
+// revocations a concurrent change made necessary. Every round some racer
+// finishes (the one whose plan did not move), so N logins of one user
+// racing to evict need at most about N rounds; TestThreeNodes races 24.
+// After the first round a racer waits a short random time, so the racers
+// spread out instead of moving each other's plans in lockstep.
+const maxEndingRounds = 64
 
 // ending runs a user-key script that may end sessions. Ending a session
 // writes its revocation to the log, which lives on its own slot (a Cluster
@@ -83,7 +88,12 @@ func (s *Store) ending(ctx context.Context, script *rueidis.Lua, uid string, now
 	revs := map[string]store.Revocation{}
 	var revoked []string
 	key := []string{s.userKey(uid)}
-	for range maxEndingRounds {
+	for round := range maxEndingRounds {
+		if round > 1 {
+			if err := backoff(ctx, round); err != nil {
+				return nil, nil, err
+			}
+		}
 		a, err := s.exec(ctx, script, key, revoked, args...).ToArray()
 		if err != nil {
 			return nil, nil, err
@@ -289,4 +299,19 @@ func (s *Store) RenewSession(ctx context.Context, in store.RenewSession) (store.
 	}
 	en, err := decodeEnded(a[2], revs, in.Now, in.RevokeUntil)
 	return sess, en, wrap("renew session", err)
+}
+
+// backoff sleeps a random time that grows with round, at most 4 ms, or
+// until ctx ends (then store.ErrUnavailable: the caller's deadline passed
+// while sessions kept changing).
+func backoff(ctx context.Context, round int) error {
+	d := time.Duration(rand.Int64N(int64(min(round, 16)) * int64(250*time.Microsecond)))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("%w: %v", store.ErrUnavailable, ctx.Err())
+	}
 }
