@@ -1,9 +1,12 @@
 package forwardauth_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/gatehouse/gatehouse/client"
 )
 
 // scenario is what every proxy in front of /v1/verify must show. proxy is
@@ -11,10 +14,20 @@ import (
 // admin role (--verify-rule), /web/ sends browsers without a credential to
 // /login.
 func scenario(t *testing.T, proxy string, g *gatehouse, up *upstream) {
-	uid, tok := g.user(t, "nora")
-	adminID, _ := g.user(t, "olga")
-	g.call(t, "PUT", "/v1/admin/users/"+adminID+"/roles", adminToken, map[string]any{"roles": []string{"admin"}})
-	adminTok := g.call(t, "POST", "/v1/login", "", map[string]string{"username": "olga", "password": "correct horse battery"})["access_token"].(string)
+	ctx := context.Background()
+	nora := g.user(t, "nora")
+	uid, tok := nora.id, nora.token
+	olga := g.user(t, "olga")
+	adminID := olga.id
+	if _, err := g.admin().SetRoles(ctx, adminID, []string{"admin"}); err != nil {
+		t.Fatal(err)
+	}
+	// Roles reach access tokens at the next refresh.
+	p, err := olga.c.Refresh(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	adminTok := p.AccessToken
 
 	t.Run("valid token: the upstream sees Gatehouse's X-Auth-User-Id", func(t *testing.T) {
 		res, body := get(t, proxy+"/app/x", "Authorization", "Bearer "+tok)
@@ -56,12 +69,15 @@ func scenario(t *testing.T, proxy string, g *gatehouse, up *upstream) {
 		if res, _ := get(t, proxy+"/app/x", "Authorization", "Bearer "+forged); res.StatusCode != 401 {
 			t.Fatalf("forged token: status %d", res.StatusCode)
 		}
-		_, victim := g.user(t, "pete")
+		pete := g.user(t, "pete")
+		victim := pete.token
 		if res, _ := get(t, proxy+"/app/x", "Authorization", "Bearer "+victim); res.StatusCode != 200 {
 			t.Fatalf("before logout: status %d", res.StatusCode)
 		}
 		before = up.count()
-		g.call(t, "POST", "/v1/logout", victim, map[string]string{})
+		if err := pete.c.Logout(ctx, client.ScopeLocal); err != nil {
+			t.Fatal(err)
+		}
 		if res, _ := get(t, proxy+"/app/x", "Authorization", "Bearer "+victim); res.StatusCode != 401 {
 			t.Fatalf("revoked token: status %d", res.StatusCode)
 		}
