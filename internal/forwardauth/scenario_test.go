@@ -12,8 +12,9 @@ import (
 // scenario is what every proxy in front of /v1/verify must show. proxy is
 // the proxy's base URL: /app/ is guarded (401 JSON), /app/admin/ needs the
 // admin role (--verify-rule), /web/ sends browsers without a credential to
-// /login.
-func scenario(t *testing.T, proxy string, g *gatehouse, up *upstream) {
+// /login — or, for a proxy that has no way to turn the 401 into a redirect
+// (Traefik: htmlRedirect false), answers them Gatehouse's 401.
+func scenario(t *testing.T, proxy string, g *gatehouse, up *upstream, htmlRedirect bool) {
 	ctx := context.Background()
 	nora := g.user(t, "nora")
 	uid, tok := nora.id, nora.token
@@ -95,7 +96,35 @@ func scenario(t *testing.T, proxy string, g *gatehouse, up *upstream) {
 		if res, _ := get(t, proxy+"/app/x/../admin/x", "Authorization", "Bearer "+tok); res.StatusCode != 403 && res.StatusCode != 400 {
 			t.Fatalf("dot segments around the rule: status %d", res.StatusCode)
 		}
+		// The forwarded URI picks the rule, so a client must not be able
+		// to name a harmless one: the proxy overwrites X-Forwarded-Uri
+		// (Caddy, Traefik), or Gatehouse refuses the two spellings
+		// disagreeing (nginx passes the client's header along with its
+		// own X-Original-URI).
+		before := up.count()
+		for _, h := range []string{"X-Forwarded-Uri", "X-Original-Uri"} {
+			res, _ := get(t, proxy+"/app/admin/x", "Authorization", "Bearer "+tok, h, "/app/x", "X-Forwarded-Method", "GET")
+			if res.StatusCode != 403 && res.StatusCode != 400 {
+				t.Fatalf("a client-sent %s: status %d", h, res.StatusCode)
+			}
+		}
+		if up.count() != before {
+			t.Fatal("a client-sent forwarded URI opened a rule's path")
+		}
 	})
+	if !htmlRedirect {
+		t.Run("an HTML request without a credential gets the 401", func(t *testing.T) {
+			before := up.count()
+			res, body := get(t, proxy+"/web/page", "Accept", "text/html")
+			if res.StatusCode != http.StatusUnauthorized || !strings.Contains(body, `"error"`) || up.count() != before {
+				t.Fatalf("status %d body %q, upstream reached %v", res.StatusCode, body, up.count() != before)
+			}
+			if res, _ := get(t, proxy+"/web/page", "Authorization", "Bearer "+tok); res.StatusCode != 200 {
+				t.Fatalf("with a token: status %d", res.StatusCode)
+			}
+		})
+		return
+	}
 	t.Run("an HTML request without a credential is redirected to /login", func(t *testing.T) {
 		res, _ := get(t, proxy+"/web/page", "Accept", "text/html")
 		if res.StatusCode != http.StatusFound || res.Header.Get("Location") == "" || !strings.Contains(res.Header.Get("Location"), "/login?return_to=") {
