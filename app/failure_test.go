@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse/gatehouse/client"
 	"github.com/gatehouse/gatehouse/config"
 	"github.com/gatehouse/gatehouse/internal/testenv"
 	"github.com/redis/rueidis"
@@ -238,9 +240,22 @@ func TestRedisPausedThenResumed(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	bob := httpLogin(t, srv.URL, "bob", "")
-	gone := httpLogin(t, srv.URL, "bob", "") // logged out before the outage
-	expectCode(t, "logout before the outage", do(t, "POST", srv.URL+"/v1/logout", map[string]string{}, bearer(gone.access)), 204, "")
+	// Bearer sessions through the Go client (issue 10: the project's e2e
+	// tests use it); the browser sessions stay raw, cookies are not the
+	// client's job.
+	bob := client.New(srv.URL)
+	if _, err := bob.Login(ctx, "bob", "correct horse battery"); err != nil {
+		t.Fatal(err)
+	}
+	bobBefore, _ := bob.Tokens().Load(ctx)
+	goneClient := client.New(srv.URL) // logged out before the outage
+	gone, err := goneClient.Login(ctx, "bob", "correct horse battery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := goneClient.Logout(ctx, client.ScopeLocal); err != nil {
+		t.Fatalf("logout before the outage: %v", err)
+	}
 	alice := httpLogin(t, srv.URL, "alice", "jwt-cookie")
 	aliceWeb := httpLogin(t, srv.URL, "alice", "cookie")
 
@@ -261,19 +276,18 @@ func TestRedisPausedThenResumed(t *testing.T) {
 	}
 
 	// Verify needs no store: a live token passes, a revoked one stays refused.
-	expectCode(t, "verify bob", promptly(t, "verify", func() *http.Response {
-		return do(t, "GET", srv.URL+"/v1/verify", nil, bearer(bob.access))
-	}), 200, "")
-	expectCode(t, "verify a logged-out token", do(t, "GET", srv.URL+"/v1/verify", nil, bearer(gone.access)), 401, "")
+	if err := promptlyDo(t, "verify", func() error { _, err := bob.Verify(ctx); return err }); err != nil {
+		t.Errorf("verify bob: %v", err)
+	}
+	expectCode(t, "verify a logged-out token", do(t, "GET", srv.URL+"/v1/verify", nil, bearer(gone.AccessToken)), 401, "")
 	expectCode(t, "verify alice's access cookie", do(t, "GET", srv.URL+"/v1/verify", nil, alice.withCookies), 200, "")
 
 	// Writes answer 503 promptly and clear no cookie.
-	expectCode(t, "login", promptly(t, "login", func() *http.Response {
-		return do(t, "POST", srv.URL+"/v1/login", map[string]string{"username": "bob", "password": "correct horse battery"}, nil)
-	}), 503, "unavailable")
-	expectCode(t, "refresh", promptly(t, "refresh", func() *http.Response {
-		return do(t, "POST", srv.URL+"/v1/token/refresh", map[string]string{"refresh_token": bob.refresh}, nil)
-	}), 503, "unavailable")
+	expectUnavailable(t, "login", promptlyDo(t, "login", func() error {
+		_, err := client.New(srv.URL).Login(ctx, "bob", "correct horse battery")
+		return err
+	}))
+	expectUnavailable(t, "refresh", promptlyDo(t, "refresh", func() error { _, err := bob.Refresh(ctx); return err }))
 	res := promptly(t, "cookie refresh", func() *http.Response {
 		return do(t, "POST", srv.URL+"/v1/token/refresh", map[string]string{}, alice.withCookies)
 	})
@@ -281,9 +295,11 @@ func TestRedisPausedThenResumed(t *testing.T) {
 	if clearsCookies(res) {
 		t.Errorf("a 503 to a cookie refresh cleared cookies: %v", res.Header["Set-Cookie"])
 	}
-	expectCode(t, "logout", promptly(t, "logout", func() *http.Response {
-		return do(t, "POST", srv.URL+"/v1/logout", map[string]string{}, bearer(bob.access))
-	}), 503, "unavailable")
+	expectUnavailable(t, "logout", promptlyDo(t, "logout", func() error { return bob.Logout(ctx, client.ScopeLocal) }))
+	// The client keeps a session a 503 did not end.
+	if now, _ := bob.Tokens().Load(ctx); now != bobBefore {
+		t.Errorf("the client's tokens changed through the outage: %+v, were %+v", now, bobBefore)
+	}
 	res = promptly(t, "cookie logout", func() *http.Response {
 		return do(t, "POST", srv.URL+"/v1/logout", map[string]string{}, aliceWeb.withCookies)
 	})
@@ -298,16 +314,42 @@ func TestRedisPausedThenResumed(t *testing.T) {
 	if code, _ := get(t, srv.URL+"/readyz", ""); code != 200 || storeUpGauge(t, a) != 1 {
 		t.Errorf("after SIGCONT: readyz %d, gauge %v; want 200, 1", code, storeUpGauge(t, a))
 	}
-	expectCode(t, "bob's refresh token after the outage (not spent by the 503)",
-		do(t, "POST", srv.URL+"/v1/token/refresh", map[string]string{"refresh_token": bob.refresh}, nil), 200, "")
+	if _, err := bob.Verify(ctx); err != nil {
+		t.Errorf("verify bob after the outage (the 503 logout changed nothing): %v", err)
+	}
+	if _, err := bob.Refresh(ctx); err != nil {
+		t.Errorf("bob's refresh token after the outage (not spent by the 503): %v", err)
+	}
 	expectCode(t, "alice's refresh cookie after the outage",
 		do(t, "POST", srv.URL+"/v1/token/refresh", map[string]string{}, alice.withCookies), 200, "")
-	expectCode(t, "verify bob after the outage (the 503 logout changed nothing)",
-		do(t, "GET", srv.URL+"/v1/verify", nil, bearer(bob.access)), 200, "")
 	expectCode(t, "alice's cookie logout after the outage",
 		do(t, "POST", srv.URL+"/v1/logout", map[string]string{}, aliceWeb.withCookies), 204, "")
-	expectCode(t, "login after the outage", do(t, "POST", srv.URL+"/v1/login",
-		map[string]string{"username": "bob", "password": "correct horse battery"}, nil), 200, "")
+	if _, err := client.New(srv.URL).Login(ctx, "bob", "correct horse battery"); err != nil {
+		t.Errorf("login after the outage: %v", err)
+	}
+	if err := bob.Logout(ctx, client.ScopeLocal); err != nil {
+		t.Errorf("bob's logout after the outage: %v", err)
+	}
+}
+
+// promptlyDo is promptly for a client call.
+func promptlyDo(t *testing.T, what string, f func() error) error {
+	t.Helper()
+	start := time.Now()
+	err := f()
+	if took := time.Since(start); took > 8*failTimeout {
+		t.Errorf("%s took %v with the store stalled, want within about %v", what, took, failTimeout)
+	}
+	return err
+}
+
+// expectUnavailable: a client call answered 503 unavailable.
+func expectUnavailable(t *testing.T, what string, err error) {
+	t.Helper()
+	var e *client.Error
+	if !errors.Is(err, client.ErrUnavailable) || !errors.As(err, &e) || e.Status != http.StatusServiceUnavailable {
+		t.Errorf("%s: %v, want 503 unavailable", what, err)
+	}
 }
 
 // TestRedisRestartedEmpty is issue 9 item 7: the private redis-server is

@@ -121,7 +121,12 @@ func (c *Client) call(ctx context.Context, method, path string, who credential, 
 	return decodeAnswer(res, out)
 }
 
-// decodeAnswer reads res: a 2xx into out, anything else into *Error.
+// fromHeader is an answer carried in headers rather than a body (GET
+// /v1/verify's 200).
+type fromHeader interface{ fromHeader(http.Header) error }
+
+// decodeAnswer reads res: a 2xx into out (from its headers when out is a
+// fromHeader), anything else into *Error.
 func decodeAnswer(res *http.Response, out any) error {
 	defer res.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(res.Body, 4<<20))
@@ -129,6 +134,9 @@ func decodeAnswer(res *http.Response, out any) error {
 		return err
 	}
 	if res.StatusCode/100 == 2 {
+		if h, ok := out.(fromHeader); ok {
+			return h.fromHeader(res.Header)
+		}
 		if out == nil || len(b) == 0 {
 			return nil
 		}

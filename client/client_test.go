@@ -71,7 +71,7 @@ func TestAccountMethods(t *testing.T) {
 		t.Fatalf("me %+v", me)
 	}
 	id := must[*client.Identity](t)(c.Verify(ctx))
-	if id.UserID != u.ID || id.SessionID != p2.SessionID || id.Username != "alice" {
+	if id.UserID != u.ID || id.SessionID != p2.SessionID || id.Username != "alice" || id.Roles == nil || len(id.Roles) != 0 {
 		t.Fatalf("verify %+v", id)
 	}
 	ev := must[*client.EventPage](t)(c.Events(ctx, client.Page{Limit: 1}))
@@ -190,6 +190,13 @@ func TestAdminMethods(t *testing.T) {
 	u := must[*client.User](t)(admin.SetRoles(ctx, uid, []string{"ops", "admin"}))
 	if !slices.Equal(u.Roles, []string{"admin", "ops"}) && !slices.Equal(u.Roles, []string{"ops", "admin"}) {
 		t.Fatalf("roles %v", u.Roles)
+	}
+	// Roles reach access tokens at the next refresh; Verify reads them
+	// from X-Auth-Roles.
+	must[*client.TokenPair](t)(c.Refresh(ctx))
+	id := must[*client.Identity](t)(c.Verify(ctx))
+	if got := slices.Sorted(slices.Values(id.Roles)); !slices.Equal(got, []string{"admin", "ops"}) || id.UserID != uid {
+		t.Fatalf("verify after the roles changed: %+v", id)
 	}
 	_, err := admin.SetRoles(ctx, "no-such-user", nil)
 	wantErr(t, err, client.ErrNotFound, 404)

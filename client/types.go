@@ -1,6 +1,11 @@
 package client
 
-import "time"
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+)
 
 // TokenPair is a bearer login's answer (API.md's TokenPair).
 type TokenPair struct {
@@ -70,12 +75,25 @@ type EventPage struct {
 	Next   string  `json:"next"`
 }
 
-// Identity is GET /v1/verify's answer: whom the access token belongs to.
+// Identity is GET /v1/verify's answer: whom the access token belongs to,
+// read from the X-Auth-* headers of the 200 (which has no body).
 type Identity struct {
 	UserID    string   `json:"user_id"`
 	Username  string   `json:"username"`
 	Roles     []string `json:"roles"`
 	SessionID string   `json:"session_id"`
+}
+
+func (id *Identity) fromHeader(h http.Header) error {
+	id.UserID, id.Username, id.SessionID = h.Get("X-Auth-User-Id"), h.Get("X-Auth-Username"), h.Get("X-Auth-Session-Id")
+	if id.UserID == "" || id.SessionID == "" {
+		return errors.New("gatehouse client: GET /v1/verify answered 200 without X-Auth-User-Id and X-Auth-Session-Id")
+	}
+	id.Roles = []string{}
+	if r := h.Get("X-Auth-Roles"); r != "" {
+		id.Roles = strings.Split(r, ",")
+	}
+	return nil
 }
 
 // Introspection is RFC 7662's answer; only Active is set for a dead token.

@@ -1,7 +1,6 @@
 package verifier_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/app"
+	"github.com/gatehouse/gatehouse/client"
 	"github.com/gatehouse/gatehouse/internal/testenv"
 	"github.com/gatehouse/gatehouse/verifier"
 )
@@ -37,6 +37,8 @@ type gatehouse struct {
 	jwksHits atomic.Int64
 	feedHits atomic.Int64
 	feedDown atomic.Bool
+	// clients are the Go clients of login's sessions, by access token.
+	clients sync.Map
 }
 
 func startGatehouse(t testing.TB) *gatehouse {
@@ -120,44 +122,35 @@ func (g *gatehouse) verifier(mutate func(*verifier.Options)) *verifier.Verifier 
 	return v
 }
 
-func (g *gatehouse) post(path, bearer string, body any) (int, map[string]any) {
-	g.t.Helper()
-	b, _ := json.Marshal(body)
-	req, _ := http.NewRequest("POST", g.srv.URL+path, bytes.NewReader(b))
-	req.Header.Set("Content-Type", "application/json")
-	if bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+bearer)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		g.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var m map[string]any
-	_ = json.NewDecoder(res.Body).Decode(&m)
-	return res.StatusCode, m
-}
-
 var users atomic.Int64
 
-// login signs up a fresh user and returns an access token and its session.
+// login signs up a fresh user and logs in through the Go client; it
+// returns an access token and its session. The client is kept for logout.
 func (g *gatehouse) login() (tok, sid string) {
 	g.t.Helper()
+	ctx := context.Background()
 	name := "user" + strconv.FormatInt(users.Add(1), 10)
-	if st, m := g.post("/v1/signup", "", map[string]string{"username": name, "password": "correct horse battery"}); st != 201 {
-		g.t.Fatalf("signup %d %v", st, m)
+	c := client.New(g.srv.URL)
+	if _, err := c.Signup(ctx, name, "correct horse battery"); err != nil {
+		g.t.Fatalf("signup: %v", err)
 	}
-	st, m := g.post("/v1/login", "", map[string]string{"username": name, "password": "correct horse battery"})
-	if st != 200 {
-		g.t.Fatalf("login %d %v", st, m)
+	p, err := c.Login(ctx, name, "correct horse battery")
+	if err != nil {
+		g.t.Fatalf("login: %v", err)
 	}
-	return m["access_token"].(string), m["session_id"].(string)
+	g.clients.Store(p.AccessToken, c)
+	return p.AccessToken, p.SessionID
 }
 
+// logout ends the session of an access token login returned.
 func (g *gatehouse) logout(tok string) {
 	g.t.Helper()
-	if st, m := g.post("/v1/logout", tok, map[string]string{"scope": "local"}); st != 204 {
-		g.t.Fatalf("logout %d %v", st, m)
+	c, ok := g.clients.Load(tok)
+	if !ok {
+		g.t.Fatal("logout: not a token of login")
+	}
+	if err := c.(*client.Client).Logout(context.Background(), client.ScopeLocal); err != nil {
+		g.t.Fatalf("logout: %v", err)
 	}
 }
 

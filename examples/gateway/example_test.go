@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/app"
+	"github.com/gatehouse/gatehouse/client"
 	"github.com/gatehouse/gatehouse/config"
 )
 
@@ -65,14 +66,26 @@ func TestGatewayExample(t *testing.T) {
 		_ = json.NewDecoder(res.Body).Decode(&m)
 		return res, m
 	}
-	creds := map[string]string{"username": "quinn", "password": "correct horse battery"}
-	if res, m := call("POST", "/v1/signup", creds); res.StatusCode != 201 {
-		t.Fatalf("signup: %d %v", res.StatusCode, m)
+	// A Go program: the client logs in, and its Transport (which adds the
+	// access token and refreshes it when it expires) calls the API behind
+	// the gateway like any http.Client.
+	ctx := context.Background()
+	gc := client.New(gh.URL)
+	if _, err := gc.Signup(ctx, "quinn", "correct horse battery"); err != nil {
+		t.Fatal(err)
 	}
-	_, pair := call("POST", "/v1/login", creds)
-	tok, _ := pair["access_token"].(string)
-
-	res, who := call("GET", "/api/whoami", nil, "Authorization", "Bearer "+tok, "X-Auth-Username", "root")
+	if _, err := gc.Login(ctx, "quinn", "correct horse battery"); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequestWithContext(ctx, "GET", gh.URL+"/api/whoami", nil)
+	req.Header.Set("X-Auth-Username", "root")
+	res, err := (&http.Client{Transport: gc.Transport()}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var who map[string]any
+	_ = json.NewDecoder(res.Body).Decode(&who)
+	res.Body.Close()
 	if res.StatusCode != 200 || who["path"] != "/whoami" || who["username"] != "quinn" || who["has_token"] != true {
 		t.Fatalf("bearer through the gateway: %d %v", res.StatusCode, who)
 	}

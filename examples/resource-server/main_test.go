@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/app"
+	"github.com/gatehouse/gatehouse/client"
 	"github.com/gatehouse/gatehouse/internal/testenv"
 )
 
@@ -46,25 +46,6 @@ func TestLogoutOnGatehouseReachesTheExample(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	post := func(path, bearer string, body any) map[string]any {
-		b, _ := json.Marshal(body)
-		req, _ := http.NewRequest("POST", srv.URL+path, bytes.NewReader(b))
-		req.Header.Set("Content-Type", "application/json")
-		if bearer != "" {
-			req.Header.Set("Authorization", "Bearer "+bearer)
-		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		var m map[string]any
-		_ = json.NewDecoder(res.Body).Decode(&m)
-		if res.StatusCode >= 300 {
-			t.Fatalf("%s: %d %v", path, res.StatusCode, m)
-		}
-		return m
-	}
 	get := func(path, bearer string) (int, map[string]any) {
 		req, _ := http.NewRequest("GET", api+path, nil)
 		req.Header.Set("Authorization", "Bearer "+bearer)
@@ -77,16 +58,24 @@ func TestLogoutOnGatehouseReachesTheExample(t *testing.T) {
 		_ = json.NewDecoder(res.Body).Decode(&m)
 		return res.StatusCode, m
 	}
-	post("/v1/signup", "", map[string]string{"username": "alice", "password": "correct horse battery"})
-	pair := post("/v1/login", "", map[string]string{"username": "alice", "password": "correct horse battery"})
-	tok := pair["access_token"].(string)
-	if st, m := get("/api/whoami", tok); st != 200 || m["session_id"] != pair["session_id"] {
+	gc := client.New(srv.URL)
+	if _, err := gc.Signup(ctx, "alice", "correct horse battery"); err != nil {
+		t.Fatal(err)
+	}
+	pair, err := gc.Login(ctx, "alice", "correct horse battery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := pair.AccessToken
+	if st, m := get("/api/whoami", tok); st != 200 || m["session_id"] != pair.SessionID {
 		t.Fatalf("whoami: %d %v", st, m)
 	}
 	if st, m := get("/api/admin", tok); st != 403 || m["error"] != "forbidden" {
 		t.Fatalf("admin route: %d %v", st, m)
 	}
-	post("/v1/logout", tok, map[string]string{})
+	if err := gc.Logout(ctx, client.ScopeLocal); err != nil {
+		t.Fatal(err)
+	}
 	start := time.Now()
 	for {
 		st, m := get("/api/whoami", tok)

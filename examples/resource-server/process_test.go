@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gatehouse/gatehouse/client"
 )
 
 // TestExampleAsProcesses builds the gatehouse binary and this example and
@@ -76,20 +78,22 @@ func TestExampleAsProcesses(t *testing.T) {
 		_ = json.NewDecoder(res.Body).Decode(&m)
 		return res.StatusCode, m
 	}
-	creds := map[string]string{"username": "alice", "password": "correct horse battery"}
-	if st, m := call("POST", ghURL+"/v1/signup", "", creds); st != 201 {
-		t.Fatalf("signup %d %v", st, m)
+	// Gatehouse through the Go client; the example with the token as a
+	// resource server receives it.
+	gc := client.New(ghURL)
+	if _, err := gc.Signup(ctx, "alice", "correct horse battery"); err != nil {
+		t.Fatalf("signup: %v", err)
 	}
-	st, pair := call("POST", ghURL+"/v1/login", "", creds)
-	if st != 200 {
-		t.Fatalf("login %d %v", st, pair)
+	pair, err := gc.Login(ctx, "alice", "correct horse battery")
+	if err != nil {
+		t.Fatalf("login: %v", err)
 	}
-	tok := pair["access_token"].(string)
-	if st, m := call("GET", exURL+"/api/whoami", tok, nil); st != 200 || m["session_id"] != pair["session_id"] {
+	tok := pair.AccessToken
+	if st, m := call("GET", exURL+"/api/whoami", tok, nil); st != 200 || m["session_id"] != pair.SessionID {
 		t.Fatalf("whoami %d %v", st, m)
 	}
-	if st, _ := call("POST", ghURL+"/v1/logout", tok, map[string]string{}); st != 204 {
-		t.Fatalf("logout %d", st)
+	if err := gc.Logout(ctx, client.ScopeLocal); err != nil {
+		t.Fatalf("logout: %v", err)
 	}
 	start := time.Now()
 	for {

@@ -49,5 +49,5 @@ func TestCaddyForwardAuth(t *testing.T) {
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	env := []string{"HOME=" + dir, "XDG_DATA_HOME=" + dir, "XDG_CONFIG_HOME=" + dir}
 	run(t, addr, env, bin, "run", "--config", conf, "--adapter", "caddyfile")
-	scenario(t, "http://"+addr, g, up)
+	scenario(t, "http://"+addr, g, up, true)
 }

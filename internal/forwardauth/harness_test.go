@@ -2,17 +2,16 @@ package forwardauth_test
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/gatehouse/gatehouse/app"
+	"github.com/gatehouse/gatehouse/client"
 	"github.com/gatehouse/gatehouse/internal/testenv"
 )
 
@@ -41,39 +40,31 @@ func startGatehouse(t *testing.T) *gatehouse {
 	return &gatehouse{url: srv.URL, app: a}
 }
 
-func (g *gatehouse) call(t *testing.T, method, path, bearer string, body any) map[string]any {
-	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = strings.NewReader(string(b))
-	}
-	req, _ := http.NewRequest(method, g.url+path, rd)
-	req.Header.Set("Content-Type", "application/json")
-	if bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+bearer)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	if res.StatusCode >= 300 {
-		b, _ := io.ReadAll(res.Body)
-		t.Fatalf("%s %s: %d %s", method, path, res.StatusCode, b)
-	}
-	var m map[string]any
-	_ = json.NewDecoder(res.Body).Decode(&m)
-	return m
+// account is a signed-up, logged-in user: the Go client holds the session.
+type account struct {
+	id, token string
+	c         *client.Client
 }
 
-// user signs up and logs in: user id, access token.
-func (g *gatehouse) user(t *testing.T, name string) (string, string) {
+// user signs up and logs in through the Go client.
+func (g *gatehouse) user(t *testing.T, name string) account {
 	t.Helper()
-	m := g.call(t, "POST", "/v1/signup", "", map[string]string{"username": name, "password": "correct horse battery"})
-	uid := m["user"].(map[string]any)["id"].(string)
-	m = g.call(t, "POST", "/v1/login", "", map[string]string{"username": name, "password": "correct horse battery"})
-	return uid, m["access_token"].(string)
+	ctx := context.Background()
+	c := client.New(g.url)
+	u, err := c.Signup(ctx, name, "correct horse battery")
+	if err != nil {
+		t.Fatalf("signup %s: %v", name, err)
+	}
+	p, err := c.Login(ctx, name, "correct horse battery")
+	if err != nil {
+		t.Fatalf("login %s: %v", name, err)
+	}
+	return account{id: u.ID, token: p.AccessToken, c: c}
+}
+
+// admin is a client holding the admin token.
+func (g *gatehouse) admin() *client.Client {
+	return client.New(g.url, client.WithAdminToken(adminToken))
 }
 
 // upstream records the identity headers that reached it.

@@ -36,6 +36,8 @@ http {
       proxy_set_header Content-Length "";
       proxy_set_header X-Original-URI $request_uri;
       proxy_set_header X-Original-Method $request_method;
+      proxy_set_header X-Forwarded-Uri "";
+      proxy_set_header X-Forwarded-Method "";
     }
 
     location @login {
@@ -89,5 +91,5 @@ func TestNginxAuthRequest(t *testing.T) {
 	writeFile(t, conf, nginxConf(dir, port, g.url, up.URL))
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	run(t, addr, nil, bin, "-e", "stderr", "-p", dir, "-c", conf, "-g", "daemon off; pid "+dir+"/nginx.pid; error_log stderr;")
-	scenario(t, "http://"+addr, g, up)
+	scenario(t, "http://"+addr, g, up, true)
 }

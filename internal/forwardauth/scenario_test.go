@@ -1,20 +1,34 @@
 package forwardauth_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/gatehouse/gatehouse/client"
 )
 
 // scenario is what every proxy in front of /v1/verify must show. proxy is
 // the proxy's base URL: /app/ is guarded (401 JSON), /app/admin/ needs the
 // admin role (--verify-rule), /web/ sends browsers without a credential to
-// /login.
-func scenario(t *testing.T, proxy string, g *gatehouse, up *upstream) {
-	uid, tok := g.user(t, "nora")
-	adminID, _ := g.user(t, "olga")
-	g.call(t, "PUT", "/v1/admin/users/"+adminID+"/roles", adminToken, map[string]any{"roles": []string{"admin"}})
-	adminTok := g.call(t, "POST", "/v1/login", "", map[string]string{"username": "olga", "password": "correct horse battery"})["access_token"].(string)
+// /login — or, for a proxy that has no way to turn the 401 into a redirect
+// (Traefik: htmlRedirect false), answers them Gatehouse's 401.
+func scenario(t *testing.T, proxy string, g *gatehouse, up *upstream, htmlRedirect bool) {
+	ctx := context.Background()
+	nora := g.user(t, "nora")
+	uid, tok := nora.id, nora.token
+	olga := g.user(t, "olga")
+	adminID := olga.id
+	if _, err := g.admin().SetRoles(ctx, adminID, []string{"admin"}); err != nil {
+		t.Fatal(err)
+	}
+	// Roles reach access tokens at the next refresh.
+	p, err := olga.c.Refresh(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	adminTok := p.AccessToken
 
 	t.Run("valid token: the upstream sees Gatehouse's X-Auth-User-Id", func(t *testing.T) {
 		res, body := get(t, proxy+"/app/x", "Authorization", "Bearer "+tok)
@@ -56,12 +70,15 @@ func scenario(t *testing.T, proxy string, g *gatehouse, up *upstream) {
 		if res, _ := get(t, proxy+"/app/x", "Authorization", "Bearer "+forged); res.StatusCode != 401 {
 			t.Fatalf("forged token: status %d", res.StatusCode)
 		}
-		_, victim := g.user(t, "pete")
+		pete := g.user(t, "pete")
+		victim := pete.token
 		if res, _ := get(t, proxy+"/app/x", "Authorization", "Bearer "+victim); res.StatusCode != 200 {
 			t.Fatalf("before logout: status %d", res.StatusCode)
 		}
 		before = up.count()
-		g.call(t, "POST", "/v1/logout", victim, map[string]string{})
+		if err := pete.c.Logout(ctx, client.ScopeLocal); err != nil {
+			t.Fatal(err)
+		}
 		if res, _ := get(t, proxy+"/app/x", "Authorization", "Bearer "+victim); res.StatusCode != 401 {
 			t.Fatalf("revoked token: status %d", res.StatusCode)
 		}
@@ -79,7 +96,35 @@ func scenario(t *testing.T, proxy string, g *gatehouse, up *upstream) {
 		if res, _ := get(t, proxy+"/app/x/../admin/x", "Authorization", "Bearer "+tok); res.StatusCode != 403 && res.StatusCode != 400 {
 			t.Fatalf("dot segments around the rule: status %d", res.StatusCode)
 		}
+		// The forwarded URI picks the rule, so a client must not be able
+		// to name a harmless one: the proxy overwrites X-Forwarded-Uri
+		// (Caddy, Traefik), or Gatehouse refuses the two spellings
+		// disagreeing (nginx passes the client's header along with its
+		// own X-Original-URI).
+		before := up.count()
+		for _, h := range []string{"X-Forwarded-Uri", "X-Original-Uri"} {
+			res, _ := get(t, proxy+"/app/admin/x", "Authorization", "Bearer "+tok, h, "/app/x", "X-Forwarded-Method", "GET")
+			if res.StatusCode != 403 && res.StatusCode != 400 {
+				t.Fatalf("a client-sent %s: status %d", h, res.StatusCode)
+			}
+		}
+		if up.count() != before {
+			t.Fatal("a client-sent forwarded URI opened a rule's path")
+		}
 	})
+	if !htmlRedirect {
+		t.Run("an HTML request without a credential gets the 401", func(t *testing.T) {
+			before := up.count()
+			res, body := get(t, proxy+"/web/page", "Accept", "text/html")
+			if res.StatusCode != http.StatusUnauthorized || !strings.Contains(body, `"error"`) || up.count() != before {
+				t.Fatalf("status %d body %q, upstream reached %v", res.StatusCode, body, up.count() != before)
+			}
+			if res, _ := get(t, proxy+"/web/page", "Authorization", "Bearer "+tok); res.StatusCode != 200 {
+				t.Fatalf("with a token: status %d", res.StatusCode)
+			}
+		})
+		return
+	}
 	t.Run("an HTML request without a credential is redirected to /login", func(t *testing.T) {
 		res, _ := get(t, proxy+"/web/page", "Accept", "text/html")
 		if res.StatusCode != http.StatusFound || res.Header.Get("Location") == "" || !strings.Contains(res.Header.Get("Location"), "/login?return_to=") {

@@ -10,6 +10,7 @@
 //	loadgen login     -url http://127.0.0.1:8080 -c 8 -n 400 [-pid PID]
 //	loadgen refserver -addr 127.0.0.1:9090 -jwks http://127.0.0.1:8080/.well-known/jwks.json
 //	loadgen upstream  -addr 127.0.0.1:9091
+//	loadgen discovery -addr 127.0.0.1:9092 -jwks http://127.0.0.1:8080/.well-known/jwks.json [-alg EdDSA]
 //	loadgen ceiling   -d 10s [-m 19456 -t 2 -p 1]
 //
 // verify logs in once and sends GET /v1/verify with that access token;
@@ -25,7 +26,9 @@
 // parameters on -c goroutines (default: one per CPU), the upper bound for
 // login throughput. upstream answers 200 with a small body on any path: the
 // resource server of the gateway-overhead run (verify -target through
-// Gatehouse's --proxy and directly).
+// Gatehouse's --proxy and directly). discovery serves an OpenID Connect
+// discovery document naming Gatehouse's JWKS and -alg, the issuer an
+// OIDC-only reference (oauth2-proxy) is pointed at (scripts/bench-oauth2-proxy.sh).
 //
 // -store-cpu PATTERN also charges the CPU time of every process whose
 // command line contains PATTERN: the store server's share of the work
@@ -54,7 +57,7 @@ import (
 	"time"
 )
 
-const usage = `usage: loadgen verify|refresh|gotrue-refresh|login|refserver|upstream|ceiling [flags]
+const usage = `usage: loadgen verify|refresh|gotrue-refresh|login|refserver|upstream|discovery|ceiling [flags]
        loadgen <mode> -h   lists the mode's flags`
 
 // opts are the flags shared by the load modes.
@@ -89,6 +92,8 @@ func main() {
 		err = refserver(args)
 	case "upstream":
 		err = upstream(args)
+	case "discovery":
+		err = discovery(args)
 	case "ceiling":
 		err = ceiling(args)
 	default:
