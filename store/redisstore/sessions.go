@@ -64,7 +64,7 @@ func (s *Store) RotateRefresh(ctx context.Context, in store.Rotate) (store.Rotat
 	a, err := s.exec(ctx, scriptRotate, s.p+"sid:"+in.SessionID, in.SessionID,
 		strconv.FormatInt(in.Gen, 10), string(in.PresentedHash), string(in.SuccessorHash),
 		micro(in.Now), us(in.Grace), us(in.IdleTimeout), micro(in.RevokeUntil),
-		micro(in.Now.Add(in.RefreshTTL))).ToArray()
+		micro(in.Now.Add(in.RefreshTTL)), in.JKT, boolArg(in.RequireBound)).ToArray()
 	if err != nil {
 		return store.RotateResult{}, wrap("rotate refresh", err)
 	}
@@ -97,6 +97,10 @@ func (s *Store) RotateRefresh(ctx context.Context, in store.Rotate) (store.Rotat
 		return store.RotateResult{}, wrap("rotate refresh", store.ErrSessionExpired)
 	case "refresh-expired":
 		return store.RotateResult{}, wrap("rotate refresh", store.ErrRefreshExpired)
+	case "key-mismatch":
+		return store.RotateResult{}, wrap("rotate refresh", store.ErrKeyMismatch)
+	case "unbound":
+		return store.RotateResult{}, wrap("rotate refresh", store.ErrUnbound)
 	default:
 		return store.RotateResult{}, wrap("rotate refresh", store.ErrNotFound)
 	}

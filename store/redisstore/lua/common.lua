@@ -28,7 +28,9 @@ end
 -- with msgpack, times and the generation as integers (9 bytes, not 17). A
 -- hash would be smaller only while every value fits a listpack (64 bytes
 -- by default; a user agent does not), and then costs ~1.3 KB.
-local FIELDS = {'u', 'd', 'n', 'r', 'c', 'l', 'a', 'e', 'x', 'g', 't', 'i', 'ua', 'h', 'k'}
+-- j (the DPoP key thumbprint of a bound session) came last, so a session
+-- packed before it has 15 values and loads with j = ''.
+local FIELDS = {'u', 'd', 'n', 'r', 'c', 'l', 'a', 'e', 'x', 'g', 't', 'i', 'ua', 'h', 'k', 'j'}
 local INTEGER = {c = true, l = true, a = true, e = true, x = true, g = true, t = true}
 
 -- load returns uid's session sid, or nil. Integers come back as the
@@ -39,6 +41,7 @@ local function load(uid, sid)
   local v, f = cmsgpack.unpack(b), {}
   for i, name in ipairs(FIELDS) do
     local x = v[i]
+    if x == nil then x = '' end
     if INTEGER[name] then x = string.format('%d', x) end
     f[#f + 1] = name
     f[#f + 1] = x
