@@ -35,7 +35,7 @@ type benchEnv struct {
 	jwks *httptest.Server
 }
 
-func newBenchEnv(b *testing.B) *benchEnv {
+func newBenchEnv(b testing.TB) *benchEnv {
 	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
 	k := &token.Key{Alg: token.AlgEdDSA, Method: token.MethodFor(token.AlgEdDSA), Sign: priv, Verify: pub}
 	j, err := token.PublicJWK(k)
@@ -55,7 +55,7 @@ func newBenchEnv(b *testing.B) *benchEnv {
 	return &benchEnv{key: k, jwks: srv}
 }
 
-func (e *benchEnv) tokens(b *testing.B, n int) []string {
+func (e *benchEnv) tokens(b testing.TB, n int) []string {
 	now := time.Now()
 	out := make([]string, n)
 	for i := range out {
@@ -71,7 +71,7 @@ func (e *benchEnv) tokens(b *testing.B, n int) []string {
 	return out
 }
 
-func (e *benchEnv) verifier(b *testing.B) *verifier.Verifier {
+func (e *benchEnv) verifier(b testing.TB) *verifier.Verifier {
 	v, err := verifier.New(context.Background(), verifier.Options{
 		Issuer: issuer, Audience: "gatehouse", JWKSURL: e.jwks.URL,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
