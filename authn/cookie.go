@@ -34,6 +34,9 @@ const (
 	ViaBearer    = "bearer"
 	ViaCookie    = "cookie"
 	ViaJWTCookie = "jwt-cookie"
+	// ViaDPoP: a DPoP-bound access token with its proof; like a bearer
+	// token it cannot be sent by a cross-site page, so no CSRF check.
+	ViaDPoP = "dpop"
 )
 
 // cookieSecretLen is a session cookie's length: 32 random bytes, base64url.

@@ -3,13 +3,19 @@ package httpapi
 import (
 	"net/http"
 	"strings"
+
+	"github.com/gatehouse/gatehouse/reqauth"
 )
 
 // verify is forward auth (nginx auth_request, Traefik ForwardAuth, Caddy
 // forward_auth): identity only from the Authorization and Cookie headers;
 // the forwarded method and URI only select a --verify-rule. No I/O.
 func (s *Server) verify(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.authenticate(r)
+	t, err := forwardedTarget(s, r)
+	if err != nil {
+		return err
+	}
+	p, err := reqauth.AuthenticateFor(s.svc, r, s.cookies.SessionName(), t)
 	if err != nil {
 		return err
 	}
