@@ -36,6 +36,9 @@ http {
       proxy_set_header Content-Length "";
       proxy_set_header X-Original-URI $request_uri;
       proxy_set_header X-Original-Method $request_method;
+      # The original request's scheme and host, for DPoP proofs' htu.
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_set_header X-Forwarded-Host $http_host;
     }
 
     location @login {
@@ -90,4 +93,5 @@ func TestNginxAuthRequest(t *testing.T) {
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	run(t, addr, nil, bin, "-e", "stderr", "-p", dir, "-c", conf, "-g", "daemon off; pid "+dir+"/nginx.pid; error_log stderr;")
 	scenario(t, "http://"+addr, g, up)
+	dpopScenario(t, "http://"+addr, g, up)
 }
