@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -285,4 +286,53 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// TestMiddlewareDPoPWithGatehouse: a token a real Gatehouse node bound to
+// a client's key at login passes the middleware with that client's proof
+// for the resource server's URL, and nothing else does.
+func TestMiddlewareDPoPWithGatehouse(t *testing.T) {
+	t.Parallel()
+	g := startGatehouse(t)
+	v := g.verifier(nil)
+	key := must(dpop.GenerateSigner(token.AlgEdDSA))
+	name := "dpop-user"
+	if st, m := g.post("/v1/signup", "", map[string]string{"username": name, "password": "correct horse battery"}); st != 201 {
+		t.Fatalf("signup %d %v", st, m)
+	}
+	body, _ := json.Marshal(map[string]string{"username": name, "password": "correct horse battery"})
+	req, _ := http.NewRequest("POST", g.srv.URL+"/v1/login", strings.NewReader(string(body)))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("DPoP", sign(t, key, "POST", issuer+"/v1/login", "")) // Gatehouse checks htu against its issuer
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pair map[string]any
+	_ = json.NewDecoder(res.Body).Decode(&pair)
+	res.Body.Close()
+	if res.StatusCode != 200 || pair["token_type"] != "DPoP" {
+		t.Fatalf("DPoP login: %d %v", res.StatusCode, pair)
+	}
+	tok := pair["access_token"].(string)
+	h := v.Middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	for _, tc := range []struct {
+		name, auth, proof string
+		status            int
+	}{
+		{"bound token with its proof", "DPoP " + tok, sign(t, key, "GET", "https://api.example/orders", tok), 200},
+		{"a proof for Gatehouse instead", "DPoP " + tok, sign(t, key, "GET", issuer+"/v1/me", tok), 401},
+		{"as a bearer token", "Bearer " + tok, "", 401},
+	} {
+		r := httptest.NewRequest("GET", "https://api.example/orders", nil)
+		r.Header.Set("Authorization", tc.auth)
+		if tc.proof != "" {
+			r.Header.Set("DPoP", tc.proof)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		if rec.Code != tc.status {
+			t.Fatalf("%s: %d, want %d: %s", tc.name, rec.Code, tc.status, rec.Body)
+		}
+	}
 }
