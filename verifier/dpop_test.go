@@ -108,7 +108,7 @@ func TestMiddlewareDPoP(t *testing.T) {
 	}))
 	const (
 		proofChallenge = `DPoP error="invalid_dpop_proof", algs="ES256 EdDSA"`
-		dpopInvalid    = `DPoP error="invalid_token", algs="ES256 EdDSA"`
+		dpopInvalid    = `Bearer error="invalid_token"` // as Gatehouse's endpoints answer
 		bearerInvalid  = `Bearer error="invalid_token"`
 	)
 	for _, tc := range []struct {

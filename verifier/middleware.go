@@ -45,10 +45,10 @@ var errNoCredential = errors.New("verifier: no access token")
 // token as a bearer token or cookie is invalid_token (no downgrade), and
 // so is an unbound token under DPoP.
 //
-// Refusals are Gatehouse's JSON errors with a WWW-Authenticate challenge:
-// 401 invalid_token, token_expired or token_revoked (Bearer
-// error="invalid_token", or DPoP error="invalid_token", algs="ES256 EdDSA"
-// under the DPoP scheme); 401 invalid_dpop_proof (DPoP
+// Refusals are Gatehouse's JSON errors with a WWW-Authenticate challenge,
+// as Gatehouse's own endpoints answer: 401 invalid_token, token_expired or
+// token_revoked (Bearer error="invalid_token", whatever the scheme);
+// 401 invalid_dpop_proof (DPoP
 // error="invalid_dpop_proof", algs="ES256 EdDSA"); 503 unavailable while
 // the feed is stale under FailClosed or the replay cache cannot answer.
 func (v *Verifier) Middleware(next http.Handler) http.Handler {
@@ -65,7 +65,7 @@ func (v *Verifier) Middleware(next http.Handler) http.Handler {
 				return
 			}
 		}
-		refuse(w, p.via, err)
+		refuse(w, err)
 	})
 }
 
@@ -117,7 +117,7 @@ func (v *Verifier) RequireRole(roles ...string) func(http.Handler) http.Handler 
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			c, ok := ClaimsFrom(r.Context())
 			if !ok {
-				refuse(w, viaBearer, errNoCredential)
+				refuse(w, errNoCredential)
 				return
 			}
 			for _, role := range roles {
@@ -208,11 +208,11 @@ func crossSite(r *http.Request) bool {
 }
 
 // refuse answers a verification failure as Gatehouse does.
-func refuse(w http.ResponseWriter, via int, err error) {
-	invalid := `Bearer error="invalid_token"`
-	if via == viaDPoP {
-		invalid = dpop.Challenge("invalid_token")
-	}
+// Token errors carry Bearer error="invalid_token" whatever the scheme, as
+// Gatehouse's own endpoints answer them (API.md); only proof errors carry
+// the DPoP challenge.
+func refuse(w http.ResponseWriter, err error) {
+	const invalid = `Bearer error="invalid_token"`
 	switch {
 	case dpop.IsProofError(err):
 		writeError(w, 401, "invalid_dpop_proof", "the DPoP proof is missing, malformed, replayed or does not match the request, the token or its key", dpop.Challenge("invalid_dpop_proof"))
