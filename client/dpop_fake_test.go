@@ -115,3 +115,28 @@ func TestDPoPNonceRetries(t *testing.T) {
 		t.Fatalf("second resource server: %d after %d requests, want 200 after 2", res.StatusCode, s2.count("/data"))
 	}
 }
+
+// TestDPoPNonceRetriedOnce: a server that demands a new nonce every time
+// gets exactly one retry, and the caller ErrUseDPoPNonce: no loop.
+func TestDPoPNonceRetriedOnce(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	hits, n := 0, 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits++
+		n++
+		w.Header().Set("DPoP-Nonce", "nonce-"+strings.Repeat("x", n))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(400)
+		_, _ = w.Write([]byte(`{"error":"use_dpop_nonce","message":"nonce"}`))
+	}))
+	defer srv.Close()
+	c := client.New(srv.URL, client.WithDPoP(client.DPoPES256))
+	_, err := c.Login(context.Background(), "alice", pw)
+	wantErr(t, err, client.ErrUseDPoPNonce, 400)
+	if hits != 2 {
+		t.Fatalf("%d login requests, want 2 (one retry)", hits)
+	}
+}
