@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -352,4 +353,24 @@ func TestDPoPDiscovery(t *testing.T) {
 	if string(algs) != `["ES256","EdDSA"]` {
 		t.Fatalf("dpop_signing_alg_values_supported = %s", algs)
 	}
+}
+
+// TestDPoPIntrospectAndRevoke: a bound token is introspected with its
+// cnf.jkt and can be revoked (RFC 7009) like any other; no proof is needed
+// to look at a token.
+func TestDPoPIntrospectAndRevoke(t *testing.T) {
+	t.Parallel()
+	e := start(t, nil)
+	e.signup("alice", "correct horse battery")
+	key := e.signer("EdDSA")
+	p, _ := e.dpopLogin("alice", key, "")
+	for _, tok := range []string{p.Access, p.Refresh} {
+		m := e.form("/v1/introspect", adminToken, url.Values{"token": {tok}}).json(t)
+		cnf, _ := m["cnf"].(map[string]any)
+		if m["active"] != true || cnf["jkt"] != key.JKT() {
+			t.Fatalf("introspection %v", m)
+		}
+	}
+	expect(t, e.form("/v1/revoke", "", url.Values{"token": {p.Access}}), 200, "")
+	expect(t, e.withDPoP("GET", "/v1/me", p.Access, "", proof(t, key, "GET", "/v1/me", p.Access, "")), 401, "token_revoked")
 }
