@@ -131,3 +131,29 @@ func TestDPoPAcrossNodes(t *testing.T) {
 		})
 	}
 }
+
+// TestDPoPSingleNodeReplayIsInMemory: the embedded store offers no shared
+// replay cache, so a single node checks proofs in memory (no store round
+// trip) and still refuses a replay.
+func TestDPoPSingleNodeReplayIsInMemory(t *testing.T) {
+	clk := testenv.NewClock(time.Date(2032, 1, 1, 0, 0, 0, 0, time.UTC))
+	a, err := Open(context.Background(), testenv.Config(t), quietLog(), clk.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if _, shared := a.Store.(store.ProofReplay); shared {
+		t.Fatal("the SQLite store offers a shared replay cache: proofs would pay a store round trip")
+	}
+	key, _ := dpop.GenerateSigner("ES256")
+	key.Now = clk.Now
+	url := a.Service.Origin() + "/v1/token/refresh"
+	pr, _ := key.Sign("POST", url, "", "")
+	req := dpop.Request{Method: "POST", URL: url, Header: []string{pr}}
+	if _, err := a.Service.DPoPToken.Check(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Service.DPoP.Check(context.Background(), req); !errors.Is(err, dpop.ErrReplayed) {
+		t.Fatalf("replay: %v (the token and resource checkers must share one cache)", err)
+	}
+}

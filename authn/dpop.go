@@ -84,6 +84,17 @@ func (s *Service) AuthenticateDPoP(ctx context.Context, raw string, req dpop.Req
 	return principalOf(c, ViaDPoP), nil
 }
 
+// inspect verifies an access token whichever way it is bound: for
+// introspection and revocation, which look at a token someone holds, not
+// at a request made with it (no proof is involved).
+func (s *Service) inspect(raw string) (*Principal, error) {
+	c, err := s.verify.Verify(raw)
+	if err != nil {
+		return nil, err
+	}
+	return principalOf(c, ViaBearer), nil
+}
+
 func principalOf(c *token.Claims, via string) *Principal {
 	return &Principal{
 		UserID: c.Subject, Username: c.Username, SessionID: c.SessionID, Roles: c.Roles,

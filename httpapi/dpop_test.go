@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -351,5 +352,56 @@ func TestDPoPDiscovery(t *testing.T) {
 	algs, _ := json.Marshal(m["dpop_signing_alg_values_supported"])
 	if string(algs) != `["ES256","EdDSA"]` {
 		t.Fatalf("dpop_signing_alg_values_supported = %s", algs)
+	}
+}
+
+// TestDPoPIntrospectAndRevoke: a bound token is introspected with its
+// cnf.jkt and can be revoked (RFC 7009) like any other; no proof is needed
+// to look at a token.
+func TestDPoPIntrospectAndRevoke(t *testing.T) {
+	t.Parallel()
+	e := start(t, nil)
+	e.signup("alice", "correct horse battery")
+	key := e.signer("EdDSA")
+	p, _ := e.dpopLogin("alice", key, "")
+	for _, tok := range []string{p.Access, p.Refresh} {
+		m := e.form("/v1/introspect", adminToken, url.Values{"token": {tok}}).json(t)
+		cnf, _ := m["cnf"].(map[string]any)
+		if m["active"] != true || cnf["jkt"] != key.JKT() {
+			t.Fatalf("introspection %v", m)
+		}
+	}
+	expect(t, e.form("/v1/revoke", "", url.Values{"token": {p.Access}}), 200, "")
+	expect(t, e.withDPoP("GET", "/v1/me", p.Access, "", proof(t, key, "GET", "/v1/me", p.Access, "")), 401, "token_revoked")
+}
+
+// TestDPoPResolveBindsTheNewSession: the proof sent with /v1/login/resolve
+// binds the session it starts.
+func TestDPoPResolveBindsTheNewSession(t *testing.T) {
+	t.Parallel()
+	e := start(t, func(c *config.Config) { c.MaxSessions = 1; c.SessionOverflow = "reject" })
+	_, old := e.user("alice")
+	r := e.do("POST", "/v1/login", "", `{"username":"alice","password":"correct horse battery"}`)
+	expect(t, r, 409, "session_limit")
+	body, _ := json.Marshal(map[string]string{"login_challenge": r.str(t, "login_challenge"), "end_session_id": old.Session})
+	key := e.signer("ES256")
+	r = e.withDPoP("POST", "/v1/login/resolve", "", string(body), proof(t, key, "POST", "/v1/login/resolve", "", ""))
+	expect(t, r, 200, "")
+	p := boundPair(t, r, key)
+	expect(t, e.refreshWith(p.Refresh), 400, "invalid_dpop_proof")
+	expect(t, e.withDPoP("GET", "/v1/me", p.Access, "", proof(t, key, "GET", "/v1/me", p.Access, "")), 200, "")
+}
+
+// TestDPoPCORS: browsers may send the DPoP header and read DPoP-Nonce.
+func TestDPoPCORS(t *testing.T) {
+	t.Parallel()
+	e := start(t, func(c *config.Config) { c.AllowedOrigins = []string{"https://app.example.test"} })
+	r := e.do("OPTIONS", "/v1/login", "", nil, "Origin", "https://app.example.test", "Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "dpop")
+	if !strings.Contains(r.header.Get("Access-Control-Allow-Headers"), "DPoP") {
+		t.Fatalf("preflight does not allow the DPoP header: %v", r.header)
+	}
+	r = e.do("GET", "/healthz", "", nil, "Origin", "https://app.example.test")
+	if !strings.Contains(r.header.Get("Access-Control-Expose-Headers"), "DPoP-Nonce") {
+		t.Fatalf("DPoP-Nonce not exposed: %v", r.header)
 	}
 }

@@ -11,7 +11,8 @@
 // Key layout (P is Options.Prefix, default "gh:"):
 //
 //	P{u:<uid>}:s:<sid>    string one session and its refresh chain: its
-//	                             values packed with msgpack (lua/common.lua)
+//	                             values packed with msgpack (lua/common.lua;
+//	                             the last, j, is its DPoP key thumbprint)
 //	P{u:<uid>}:idx        zset   the user's session ids, scored by creation
 //	P{u:<uid>}:cred       string the user's credential version, only around
 //	                             a password change or deletion (see users.go)
@@ -24,6 +25,9 @@
 //	Prevseq               int    the revocation id counter (starts at Redis'
 //	                             clock in µs, so it never goes back)
 //	Prevlog               stream the revocation log, entry id "<id>-0"
+//	Pdpop:{<hash>}        string a used DPoP proof (dpop.ReplayKey: its own
+//	                             hash tag, so proofs spread over a Cluster's
+//	                             slots); SET NX PX, expires with its window
 //
 // Each session key and its pointers expire at the session's effective
 // expiry plus a minute (recomputed on every write), challenges at their
