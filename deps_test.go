@@ -73,12 +73,13 @@ func TestLayering(t *testing.T) {
 
 // TestVerifierImportsOnlyPublicPackages: the verifier library and the
 // example resource server are what resource servers compile in; of
-// Gatehouse they may import only the public token and credential packages
+// Gatehouse they may import only the public token, credential and dpop packages
 // (and the example, verifier itself), never the server.
 func TestVerifierImportsOnlyPublicPackages(t *testing.T) {
 	allowed := map[string]bool{
 		"github.com/gatehouse/gatehouse/token":      true,
 		"github.com/gatehouse/gatehouse/credential": true,
+		"github.com/gatehouse/gatehouse/dpop":       true,
 		"github.com/gatehouse/gatehouse/verifier":   true,
 	}
 	for _, dir := range []string{"verifier", "examples/resource-server"} {

@@ -139,9 +139,14 @@ func (a *App) assemble(ctx context.Context, role keys.Role) error {
 	if err != nil {
 		return fmt.Errorf("password hashing: %w", err)
 	}
+	dpopResource, dpopTokens, err := a.dpopCheckers(ctx)
+	if err != nil {
+		return mk.explain(StoreLocation(c), fmt.Errorf("DPoP nonce secret: %w", err))
+	}
 	a.Service, err = authn.New(authn.Deps{
 		Store: a.Store, Hasher: a.Hasher, Keys: a.Keys, Revoked: a.Revoked, Metrics: a.Metrics,
 		Log: a.Log, Now: a.Now, Secret: secret, Policy: Policy(c), Audit: a.Audit,
+		DPoP: dpopResource, DPoPToken: dpopTokens,
 	})
 	if err != nil {
 		return err
@@ -188,7 +193,7 @@ func Policy(c config.Config) authn.Policy {
 		IdleTimeout: c.IdleTimeout, ReuseGrace: c.RefreshReuseGrace, Leeway: c.Leeway,
 		VerifyCacheSize: c.VerifyCacheSize,
 		MaxSessions:     c.MaxSessions, Overflow: store.Overflow(c.SessionOverflow),
-		ReauthMaxAge: c.ReauthMaxAge, Signup: c.Signup,
+		ReauthMaxAge: c.ReauthMaxAge, Signup: c.Signup, DPoPRequired: c.DPoP == "required",
 		RoleLimits: roleLimits(c),
 		Rates: authn.Rates{
 			UserBurst: c.RateUserBurst, UserPerMinute: c.RateUserPerMinute,

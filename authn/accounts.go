@@ -146,6 +146,9 @@ type LoginInput struct {
 	Client                       Client
 	// Delivery is how the client gets its credentials.
 	Delivery Delivery
+	// JKT is the thumbprint of the key of the DPoP proof that came with
+	// the login (checked by the caller): the session is bound to it.
+	JKT string
 }
 
 // Login checks the password and starts a session on the device.
@@ -178,6 +181,9 @@ func (s *Service) login(ctx context.Context, in LoginInput) (TokenPair, error) {
 	if err := errors.Join(checkLoginUsername(in.Username), checkPresentedPassword("password", in.Password)); err != nil {
 		return TokenPair{}, err
 	}
+	if err := s.checkBinding(in); err != nil {
+		return TokenPair{}, err
+	}
 	u, err := s.Store.UserByName(ctx, in.Username)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -196,6 +202,9 @@ func (s *Service) login(ctx context.Context, in LoginInput) (TokenPair, error) {
 // the password checked at credVersion is still the user's) and mints its
 // tokens.
 func (s *Service) startSession(ctx context.Context, u store.User, credVersion int64, in LoginInput, end []string) (TokenPair, error) {
+	if err := s.checkBinding(in); err != nil {
+		return TokenPair{}, err
+	}
 	now := s.Now().UTC()
 	// A device id this user was given before is kept (and replaces its live
 	// session, if any); anything else gets a new id bound to the user.
@@ -217,6 +226,7 @@ func (s *Service) startSession(ctx context.Context, u store.User, credVersion in
 		ExpiresAt:        now.Add(s.Policy.SessionLifetime),
 		RefreshExpiresAt: minTime(now.Add(s.Policy.RefreshTTL), now.Add(s.Policy.SessionLifetime)),
 		IP:               clip(in.Client.IP, 64), UserAgent: clip(in.Client.UserAgent, maxUserAgent),
+		JKT: in.JKT,
 	}
 	refresh, err := s.newRefresh(sess, 1)
 	if err != nil {

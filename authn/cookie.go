@@ -36,6 +36,9 @@ const (
 	ViaBearer    = "bearer"
 	ViaCookie    = "cookie"
 	ViaJWTCookie = "jwt-cookie"
+	// ViaDPoP: a DPoP-bound access token with its proof; like a bearer
+	// token it cannot be sent by a cross-site page, so no CSRF check.
+	ViaDPoP = "dpop"
 )
 
 // A session cookie is base64url(32 random bytes ‖ user id ‖ session id),

@@ -20,6 +20,9 @@ type Introspection struct {
 	ExpiresAt time.Time
 	IssuedAt  time.Time
 	Roles     []string
+	// JKT is the DPoP key the token (or its session) is bound to: the
+	// answer's cnf.jkt (RFC 9449 §6.2), "" for a bearer token.
+	JKT string
 }
 
 // Introspect reports whether a token (access or refresh) is alive now.
@@ -28,13 +31,13 @@ func (s *Service) Introspect(ctx context.Context, raw string) (Introspection, er
 	if r, err := token.ParseRefresh(s.refreshKey, raw); err == nil {
 		return s.introspectRefresh(ctx, raw, r)
 	}
-	p, err := s.Authenticate(raw)
+	p, err := s.inspect(raw)
 	if err != nil {
 		return Introspection{}, nil
 	}
 	return Introspection{
 		Active: true, Subject: p.UserID, SessionID: p.SessionID, Username: p.Username,
-		TokenType: "access_token", ExpiresAt: p.ExpiresAt, IssuedAt: p.IssuedAt, Roles: p.Roles,
+		TokenType: "access_token", ExpiresAt: p.ExpiresAt, IssuedAt: p.IssuedAt, Roles: p.Roles, JKT: p.JKT,
 	}, nil
 }
 
@@ -53,7 +56,7 @@ func (s *Service) introspectRefresh(ctx context.Context, raw string, r token.Ref
 	}
 	return Introspection{
 		Active: true, Subject: sess.UserID, SessionID: sess.ID, Username: sess.Username, TokenType: "refresh_token",
-		ExpiresAt: sess.RefreshExpiresAt, IssuedAt: sess.RotatedAt, Roles: sess.Roles,
+		ExpiresAt: sess.RefreshExpiresAt, IssuedAt: sess.RotatedAt, Roles: sess.Roles, JKT: sess.JKT,
 	}, nil
 }
 
@@ -67,7 +70,7 @@ func (s *Service) RevokeToken(ctx context.Context, raw string, c Client) error {
 		// would do anyway.
 		userID, sid = r.UserID, r.SessionID
 	} else {
-		p, err := s.Authenticate(raw)
+		p, err := s.inspect(raw)
 		if err != nil {
 			return nil
 		}

@@ -96,7 +96,13 @@ var ErrChallenge = errors.New("login challenge unknown, expired or already used;
 // ResolveLogin completes a login refused at the limit: it spends the
 // challenge (once, atomically), ends the chosen session and starts the new
 // one in one store operation.
-func (s *Service) ResolveLogin(ctx context.Context, challenge, endSessionID string, d Delivery, c Client) (TokenPair, error) {
+//
+// jkt is the key of the DPoP proof sent with the resolve request ("" for
+// none): the new session is bound to it, as at login.
+func (s *Service) ResolveLogin(ctx context.Context, challenge, endSessionID string, d Delivery, jkt string, c Client) (TokenPair, error) {
+	if err := s.checkBinding(LoginInput{Delivery: d, JKT: jkt}); err != nil {
+		return TokenPair{}, err
+	}
 	if challenge == "" || len(challenge) > 128 {
 		return TokenPair{}, invalid("login_challenge", "is required")
 	}
@@ -124,7 +130,7 @@ func (s *Service) ResolveLogin(ctx context.Context, challenge, endSessionID stri
 	if !s.ownsLiveSession(ctx, u.ID, endSessionID) {
 		return TokenPair{}, ErrNotFound
 	}
-	in := LoginInput{DeviceID: ch.DeviceID, Client: Client{IP: ch.IP, UserAgent: ch.UserAgent}, Delivery: d}
+	in := LoginInput{DeviceID: ch.DeviceID, Client: Client{IP: ch.IP, UserAgent: ch.UserAgent}, Delivery: d, JKT: jkt}
 	if c.IP != "" {
 		in.Client = c
 	}

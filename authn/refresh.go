@@ -33,8 +33,20 @@ func (s *Service) newRefresh(sess store.Session, gen int64) (string, error) {
 // derived from the presented token with a server secret, so presenting the
 // just-spent token again within the grace window yields the same successor
 // without the successor ever being stored in clear.
+//
+// Refresh presents no DPoP key: a bound session's token is refused
+// (ErrDPoPKey). RefreshBound is the same with the proof's key.
 func (s *Service) Refresh(ctx context.Context, presented string, c Client) (TokenPair, error) {
-	pair, err := s.refresh(ctx, presented, c)
+	return s.RefreshBound(ctx, presented, "", c)
+}
+
+// RefreshBound is Refresh with the thumbprint of the key of the DPoP proof
+// that came with it ("" for none, checked by the caller). A bound session
+// rotates only with its own key; the store checks it in the rotation
+// itself, before the token is looked at, so a refusal spends nothing and
+// is never counted as reuse. An unbound session stays unbound.
+func (s *Service) RefreshBound(ctx context.Context, presented, jkt string, c Client) (TokenPair, error) {
+	pair, err := s.refresh(ctx, presented, jkt, c)
 	s.Metrics.Refreshes.WithLabelValues(refreshResult(err)).Inc()
 	return pair, err
 }
@@ -49,12 +61,14 @@ func refreshResult(err error) string {
 		return "session_expired"
 	case errors.Is(err, ErrInvalidRefresh):
 		return "invalid"
+	case errors.Is(err, ErrDPoPKey), errors.Is(err, ErrDPoPRequired):
+		return "dpop"
 	default:
 		return "error"
 	}
 }
 
-func (s *Service) refresh(ctx context.Context, presented string, c Client) (TokenPair, error) {
+func (s *Service) refresh(ctx context.Context, presented, jkt string, c Client) (TokenPair, error) {
 	r, err := token.ParseRefresh(s.refreshKey, presented)
 	if err != nil {
 		return TokenPair{}, ErrInvalidRefresh
@@ -69,7 +83,11 @@ func (s *Service) refresh(ctx context.Context, presented string, c Client) (Toke
 		PresentedHash: hashRefresh(presented), SuccessorHash: hashRefresh(successor),
 		Now: now, Grace: s.Policy.ReuseGrace, RefreshTTL: s.Policy.RefreshTTL,
 		IdleTimeout: s.Policy.IdleTimeout, RevokeUntil: s.revokeUntil(now),
+		JKT: jkt, RequireBound: s.Policy.DPoPRequired,
 	})
+	if e := rotationErr(err); e != nil {
+		return TokenPair{}, e
+	}
 	switch {
 	case errors.Is(err, store.ErrReused):
 		s.Metrics.Reuse.WithLabelValues(res.ReuseCause).Inc()
@@ -121,6 +139,15 @@ func (s *Service) Reauth(ctx context.Context, p *Principal, pw string, c Client)
 	}
 	if err != nil {
 		return TokenPair{}, err
+	}
+	// Reauth keeps the session's binding: a bound session's step-up needs
+	// its key (the access token that asks is bound to it, and its proof was
+	// checked), and a proof cannot bind an unbound session after the fact.
+	switch {
+	case sess.JKT != "" && p.JKT != sess.JKT:
+		return TokenPair{}, ErrDPoPKey
+	case sess.JKT == "" && s.Policy.DPoPRequired && p.Via != ViaCookie:
+		return TokenPair{}, ErrDPoPRequired
 	}
 	if err := s.verifyWithLimit(ctx, u, sess.DeviceID, pw, c); err != nil {
 		return TokenPair{}, err

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/gatehouse/gatehouse/dpop"
 	"github.com/gatehouse/gatehouse/keys"
 	"github.com/gatehouse/gatehouse/metrics"
 	"github.com/gatehouse/gatehouse/password"
@@ -38,6 +39,8 @@ type Policy struct {
 	// VerifyCacheSize is the access-token verifier's cache bound
 	// (token.Options.CacheSize: 0 default, negative off).
 	VerifyCacheSize int
+	// DPoPRequired is --dpop required: no bearer tokens are issued.
+	DPoPRequired bool
 }
 
 // Rates are the token buckets of the attempt limiter (0 burst: off).
@@ -60,6 +63,11 @@ type Deps struct {
 	Policy  Policy
 	Secret  []byte // derives refresh successors; from store.Keys.Secret
 	Audit   Recorder
+	// DPoP checks the proofs that come with DPoP-bound access tokens
+	// (AuthenticateDPoP); nil refuses them. DPoPToken checks those of the
+	// token endpoints: the same replay cache, plus the server nonce when
+	// --dpop-nonce is on. Either nil: DPoP is off.
+	DPoP, DPoPToken *dpop.Checker
 }
 
 // Service runs the use cases.

@@ -22,6 +22,9 @@ type TokenPair struct {
 	CookieSecret string
 	// CSRFToken is the browser session's CSRF token (cookie deliveries).
 	CSRFToken string
+	// JKT is the DPoP key the pair is bound to ("" for a bearer pair):
+	// token_type "DPoP".
+	JKT string
 }
 
 // Principal is who an access token speaks for.
@@ -40,21 +43,29 @@ type Principal struct {
 	// CSRF is the token a cookie-authenticated unsafe request must carry
 	// (empty for bearer requests).
 	CSRF string
+	// JKT is the DPoP key the access token is bound to (Via ViaDPoP).
+	JKT string
 }
+
+// ByHeader reports whether the request was authenticated by its
+// Authorization header (a bearer or DPoP token) rather than a cookie: such
+// a request cannot be forged by a cross-site page, so it needs no CSRF
+// token, and it has no cookies to clear.
+func (p *Principal) ByHeader() bool { return p.Via == ViaBearer || p.Via == ViaDPoP }
 
 // Authenticate verifies an access token: strict parse, signature, claims and
 // the local revocation set. It does no I/O.
 func (s *Service) Authenticate(raw string) (*Principal, error) {
 	c, err := s.verify.Verify(raw)
+	if err == nil && c.JKT != "" {
+		err = errBoundAsBearer // no downgrade (RFC 9449 §7.2)
+	}
 	if err != nil {
 		s.Metrics.Verifies.WithLabelValues(verifyResult(err)).Inc()
 		return nil, err
 	}
 	s.Metrics.Verifies.WithLabelValues("ok").Inc()
-	return &Principal{
-		UserID: c.Subject, Username: c.Username, SessionID: c.SessionID, Roles: c.Roles,
-		AuthTime: c.AuthTime, IssuedAt: c.IssuedAt, ExpiresAt: c.ExpiresAt, TokenID: c.ID, Via: ViaBearer,
-	}, nil
+	return principalOf(c, ViaBearer), nil
 }
 
 func verifyResult(err error) string {
@@ -87,7 +98,7 @@ func (s *Service) mint(sess store.Session, now time.Time) (string, error) {
 		Issuer: s.Policy.Issuer, Subject: sess.UserID, Audience: s.Policy.Audience,
 		ID: id.String(), SessionID: sess.ID, Username: sess.Username,
 		IssuedAt: now, NotBefore: now, ExpiresAt: now.Add(s.Policy.AccessTTL),
-		AuthTime: sess.AuthTime, Roles: roles,
+		AuthTime: sess.AuthTime, Roles: roles, JKT: sess.JKT,
 	})
 }
 
@@ -99,7 +110,7 @@ func (s *Service) pair(sess store.Session, refresh string, now time.Time) (Token
 	return TokenPair{
 		AccessToken: at, ExpiresIn: s.Policy.AccessTTL,
 		RefreshToken: refresh, RefreshExpiresIn: sess.RefreshExpiresAt.Sub(now),
-		SessionID: sess.ID, DeviceID: sess.DeviceID, Session: sess,
+		SessionID: sess.ID, DeviceID: sess.DeviceID, Session: sess, JKT: sess.JKT,
 	}, nil
 }
 

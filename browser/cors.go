@@ -11,7 +11,7 @@ type CORS struct {
 
 const (
 	corsMethods = "GET, POST, PUT, PATCH, DELETE"
-	corsHeaders = "Content-Type, X-CSRF-Token, Authorization"
+	corsHeaders = "Content-Type, X-CSRF-Token, Authorization, DPoP"
 	corsMaxAge  = "600"
 )
 
@@ -26,7 +26,7 @@ func (c CORS) Headers(w http.ResponseWriter, r *http.Request) bool {
 	h := w.Header()
 	h.Set("Access-Control-Allow-Origin", origin)
 	h.Set("Access-Control-Allow-Credentials", "true")
-	h.Set("Access-Control-Expose-Headers", "Retry-After, WWW-Authenticate, X-Request-Id")
+	h.Set("Access-Control-Expose-Headers", "Retry-After, WWW-Authenticate, X-Request-Id, DPoP-Nonce")
 	return true
 }
 

@@ -21,7 +21,9 @@ func (c *Client) Signup(ctx context.Context, username, password string) (*User, 
 // The device id of an earlier login through this store is sent again, so
 // the device's old session is replaced rather than joined by a new one.
 // At the session limit with the reject policy, the *Error (ErrSessionLimit)
-// has Limit set: pass its LoginChallenge to ResolveLogin.
+// has Limit set: pass its LoginChallenge to ResolveLogin. With WithDPoP,
+// the login is proved with the stored DPoP key, or a new one, and the
+// pair is bound to it.
 func (c *Client) Login(ctx context.Context, username, password string) (*TokenPair, error) {
 	cur, err := c.tokens.Load(ctx)
 	if err != nil {
@@ -55,16 +57,39 @@ func (c *Client) Refresh(ctx context.Context) (*TokenPair, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &TokenPair{AccessToken: t.AccessToken, TokenType: "Bearer", RefreshToken: t.RefreshToken, SessionID: t.SessionID, DeviceID: t.DeviceID}, nil
+	typ := "Bearer"
+	if t.DPoPKey != "" {
+		typ = "DPoP"
+	}
+	return &TokenPair{AccessToken: t.AccessToken, TokenType: typ, RefreshToken: t.RefreshToken, SessionID: t.SessionID, DeviceID: t.DeviceID}, nil
 }
 
 // obtain posts a request answered by a TokenPair and stores the pair.
+// A request as the user (reauth) goes through the Transport, proved with
+// the session's key when it is bound; a login is proved with the stored
+// key or a new one when the client binds (WithDPoP).
 func (c *Client) obtain(ctx context.Context, path string, who credential, in any) (*TokenPair, error) {
-	var p TokenPair
-	if err := c.call(ctx, "POST", path, who, in, &p); err != nil {
+	cur, err := c.tokens.Load(ctx)
+	if err != nil {
 		return nil, err
 	}
-	t := Tokens{AccessToken: p.AccessToken, RefreshToken: p.RefreshToken, SessionID: p.SessionID, DeviceID: p.DeviceID}
+	key := cur.DPoPKey
+	var p TokenPair
+	switch {
+	case who == asNobody && c.dpop != "":
+		if key == "" {
+			if key, err = NewDPoPKey(c.dpop); err != nil {
+				return nil, err
+			}
+		}
+		err = c.proved(ctx, path, key, in, &p)
+	default:
+		err = c.call(ctx, "POST", path, who, in, &p)
+	}
+	if err != nil {
+		return nil, err
+	}
+	t := p.tokens(key)
 	if err := c.tokens.Save(ctx, t); err != nil {
 		return nil, err
 	}

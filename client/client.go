@@ -21,6 +21,8 @@ type Client struct {
 	user      *http.Client // through the Transport: bearer + refresh
 	plain     *http.Client // no credential, or the admin token
 	admin     string
+	dpop      DPoPAlg // "": bearer logins
+	now       func() time.Time
 }
 
 // Option configures New.
@@ -43,6 +45,28 @@ func WithAdminToken(token string) Option {
 	return func(c *Client) { c.admin = token }
 }
 
+// WithDPoP makes logins bind the session to a private key of algorithm
+// alg (DPoPEdDSA when "", or DPoPES256) that the client generates and
+// keeps with the tokens in its TokenStore (RFC 9449). Every request with
+// the bound tokens then carries a proof signed with it, so a stolen access
+// or refresh token is useless without the key. A server that does not
+// bind (it answers token_type Bearer) gets bearer requests as before.
+func WithDPoP(alg DPoPAlg) Option {
+	return func(c *Client) {
+		if alg == "" {
+			alg = DPoPEdDSA
+		}
+		c.dpop = alg
+	}
+}
+
+// WithClock sets the clock of the DPoP proofs' iat (default time.Now):
+// for tests that move a server's clock, or a device whose clock is known
+// to be off.
+func WithClock(now func() time.Time) Option {
+	return func(c *Client) { c.now = now }
+}
+
 // New is a client of the server at baseURL ("https://auth.example.com").
 func New(baseURL string, opts ...Option) *Client {
 	c := &Client{base: strings.TrimRight(baseURL, "/")}
@@ -55,7 +79,7 @@ func New(baseURL string, opts ...Option) *Client {
 	if c.plain == nil {
 		c.plain = &http.Client{Timeout: time.Minute}
 	}
-	c.transport = &Transport{Base: c.plain.Transport, Tokens: c.tokens, RefreshURL: c.base + "/v1/token/refresh"}
+	c.transport = &Transport{Base: c.plain.Transport, Tokens: c.tokens, RefreshURL: c.base + "/v1/token/refresh", Now: c.now}
 	user := *c.plain
 	user.Transport = c.transport
 	c.user = &user
@@ -82,6 +106,37 @@ const (
 // call sends one request and decodes a 2xx answer into out (when not
 // nil). in is a JSON body, url.Values a form body, nil none.
 func (c *Client) call(ctx context.Context, method, path string, who credential, in, out any) error {
+	hc := c.plain
+	switch who {
+	case asUser:
+		hc = c.user
+	case asAdmin:
+		return c.send(ctx, hc, method, path, "Bearer "+c.admin, in, out)
+	}
+	return c.send(ctx, hc, method, path, "", in, out)
+}
+
+// proved is call for a token request without an access token that is
+// proved with the DPoP key key.
+func (c *Client) proved(ctx context.Context, path, key string, in, out any) error {
+	hc := *c.plain
+	hc.Transport = keyTransport{t: c.transport, key: key}
+	return c.send(ctx, &hc, "POST", path, "", in, out)
+}
+
+// keyTransport sends requests with a proof by key and no access token.
+type keyTransport struct {
+	t   *Transport
+	key string
+}
+
+func (k keyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	return k.t.exchange(r, "", k.key)
+}
+
+// send sends one request through hc with the Authorization header auth
+// (when not "").
+func (c *Client) send(ctx context.Context, hc *http.Client, method, path, auth string, in, out any) error {
 	var body io.Reader
 	ctype := ""
 	switch v := in.(type) {
@@ -103,12 +158,8 @@ func (c *Client) call(ctx context.Context, method, path string, who credential, 
 		req.Header.Set("Content-Type", ctype)
 	}
 	req.Header.Set("Accept", "application/json")
-	hc := c.plain
-	switch who {
-	case asUser:
-		hc = c.user
-	case asAdmin:
-		req.Header.Set("Authorization", "Bearer "+c.admin)
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
 	}
 	res, err := hc.Do(req)
 	if err != nil {

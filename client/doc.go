@@ -13,6 +13,10 @@
 //	}
 //	me, err := c.Me(ctx) // refreshes the access token when it expires
 //
+// With WithDPoP the client binds its logins to a private key it keeps
+// with the tokens (RFC 9449, DPoP): every request and refresh then carries
+// a proof signed with it, so stolen tokens are useless without the key.
+//
 // Errors from the server are *Error values; test them against this
 // package's sentinels with errors.Is (errors.Is(err, client.ErrTokenRevoked)).
 // When the refresh token is spent or the session has ended, calls return

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http/httptest"
 	"os"
 	"time"
@@ -23,8 +24,13 @@ func exampleServer() (url string, clock *testenv.Clock, stop func()) {
 	if err != nil {
 		panic(err)
 	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
 	c := config.Defaults()
 	c.DataDir = dir
+	c.Issuer = "http://" + ln.Addr().String() // DPoP proofs name the issuer's origin
 	c.Argon2Memory, c.Argon2Time = 64, 1
 	c.AdminToken = adminToken
 	clock = testenv.NewClock(time.Now().UTC().Truncate(time.Second))
@@ -32,7 +38,10 @@ func exampleServer() (url string, clock *testenv.Clock, stop func()) {
 	if err != nil {
 		panic(err)
 	}
-	srv := httptest.NewServer(a.Handler())
+	srv := httptest.NewUnstartedServer(a.Handler())
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
 	return srv.URL, clock, func() { srv.Close(); a.Close(); os.RemoveAll(dir) }
 }
 
@@ -102,4 +111,40 @@ func ExampleErrLoggedOut() {
 	_, err := c.Me(ctx)
 	fmt.Println(errors.Is(err, client.ErrLoggedOut))
 	// Output: true
+}
+
+// With WithDPoP the login is bound to a key the client generates and keeps
+// with the tokens: every request, and the refresh, carries a proof signed
+// with it, and the tokens alone are useless to a thief.
+func ExampleWithDPoP() {
+	url, clock, stop := exampleServer()
+	defer stop()
+	ctx := context.Background()
+
+	c := client.New(url, client.WithDPoP(client.DPoPEdDSA), client.WithClock(clock.Now))
+	_, _ = c.Signup(ctx, "dora", "correct horse battery")
+	pair, err := c.Login(ctx, "dora", "correct horse battery")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(pair.TokenType)
+
+	clock.Add(time.Hour) // expired: the refresh is proved with the same key
+	me, err := c.Me(ctx)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(me.User.Username)
+
+	stolen, _ := c.Tokens().Load(ctx)
+	thief := client.New(url, client.WithClock(clock.Now))
+	_ = thief.Tokens().Save(ctx, client.Tokens{AccessToken: stolen.AccessToken, RefreshToken: stolen.RefreshToken})
+	_, err = thief.Me(ctx) // the bound token as a bearer token
+	fmt.Println(errors.Is(err, client.ErrInvalidToken))
+	// Output:
+	// DPoP
+	// dora
+	// true
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -33,9 +34,15 @@ type server struct {
 
 func start(t *testing.T, mutate func(*config.Config)) *server {
 	t.Helper()
+	// The issuer is the server's real URL: DPoP proofs name it in htu
+	// (Gatehouse checks them against its --issuer origin).
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
 	c := testenv.Config(t)
 	c.AdminToken = adminToken
-	c.Issuer = "http://gatehouse.test"
+	c.Issuer = "http://" + ln.Addr().String()
 	if mutate != nil {
 		mutate(&c)
 	}
@@ -49,12 +56,15 @@ func start(t *testing.T, mutate func(*config.Config)) *server {
 	}
 	s := &server{t: t, clock: clk}
 	h := openapitest.Handler(t, a.Handler())
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/v1/token/refresh" {
 			s.refreshes.Add(1)
 		}
 		h.ServeHTTP(w, r)
 	}))
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
 	s.url = srv.URL
 	t.Cleanup(func() { srv.Close(); a.Close() })
 	return s

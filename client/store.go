@@ -19,6 +19,13 @@ type Tokens struct {
 	RefreshToken string `json:"refresh_token,omitempty"`
 	SessionID    string `json:"session_id,omitempty"`
 	DeviceID     string `json:"device_id,omitempty"`
+	// DPoPKey is the private key the tokens are bound to (RFC 9449), as
+	// standard base64 of its PKCS#8 encoding (an Ed25519 or P-256 key);
+	// empty for bearer tokens. Stores keep it with the tokens, so a token
+	// and its key are always saved and loaded together: FileStore keeps
+	// it in the same 0600 file. Logging out drops it; the next login
+	// makes a new one.
+	DPoPKey string `json:"dpop_key,omitempty"`
 }
 
 // loggedOut is t without its credentials.

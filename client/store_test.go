@@ -28,7 +28,7 @@ func TestTokenStores(t *testing.T) {
 			if got := must[client.Tokens](t)(s.Load(ctx)); got != (client.Tokens{}) {
 				t.Fatalf("empty store: %+v", got)
 			}
-			want := client.Tokens{AccessToken: "a", RefreshToken: "r", SessionID: "s", DeviceID: "d"}
+			want := client.Tokens{AccessToken: "a", RefreshToken: "r", SessionID: "s", DeviceID: "d", DPoPKey: "k"}
 			ok(t, s.Save(ctx, want))
 			if got := must[client.Tokens](t)(s.Load(ctx)); got != want {
 				t.Fatalf("load %+v, want %+v", got, want)

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -16,6 +18,14 @@ import (
 // "Authorization: Bearer <access token>" from Tokens and, when the answer
 // is 401 token_expired, refreshes the pair and sends the request once
 // more.
+//
+// When the stored tokens are DPoP-bound (Tokens.DPoPKey, see WithDPoP),
+// every request, the refresh included, carries "Authorization: DPoP
+// <access token>" and a fresh DPoP proof signed with that key for its
+// method and URL (with ath, the token's hash). The latest DPoP-Nonce each
+// server sent is put in the following proofs to it; an answer demanding a
+// nonce (400 use_dpop_nonce, or 401 with error="use_dpop_nonce") is
+// retried once with a new proof carrying the nonce it gave.
 //
 // The refresh is single-flight: however many requests come back expired
 // at once, one POST /v1/token/refresh is made and every one of them
@@ -44,9 +54,13 @@ type Transport struct {
 	// RefreshTimeout bounds one refresh (default 30 s). The refresh is
 	// not cancelled with the request that started it: others wait on it.
 	RefreshTimeout time.Duration
+	// Now is the clock of the proofs' iat (nil: time.Now).
+	Now func() time.Time
 
 	mu       sync.Mutex
 	inflight *refreshCall
+	nonces   nonces
+	key      atomic.Pointer[parsedKey]
 }
 
 type refreshCall struct {
@@ -70,7 +84,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeBody(req)
 		return nil, err
 	}
-	res, err := t.send(req, tok.AccessToken)
+	res, err := t.exchange(req, tok.AccessToken, tok.DPoPKey)
 	if err != nil || !expired(res) {
 		return res, err
 	}
@@ -84,17 +98,87 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeBody(retry)
 		return nil, err
 	}
-	return t.send(retry, fresh.AccessToken)
+	return t.exchange(retry, fresh.AccessToken, fresh.DPoPKey)
 }
 
-// send clones req with the access token set (a RoundTripper must not
-// change the caller's request).
-func (t *Transport) send(req *http.Request, access string) (*http.Response, error) {
-	r := req.Clone(req.Context())
-	if access != "" {
-		r.Header.Set("Authorization", "Bearer "+access)
+// exchange sends req with the access token (and, when key is set, as a
+// DPoP-bound token with a fresh proof). A proof refused for want of the
+// server's nonce is signed again with the nonce the answer carried and
+// sent once more, when the body can be replayed.
+func (t *Transport) exchange(req *http.Request, access, key string) (*http.Response, error) {
+	if key == "" {
+		r := req.Clone(req.Context())
+		if access != "" {
+			r.Header.Set("Authorization", "Bearer "+access)
+		}
+		res, err := t.base().RoundTrip(r)
+		if err == nil {
+			t.nonces.learn(origin(req), res)
+		}
+		return res, err
 	}
-	return t.base().RoundTrip(r)
+	p, err := t.prover(key)
+	if err != nil {
+		closeBody(req)
+		return nil, err
+	}
+	res, err := t.proved(req, p, access)
+	if err != nil || !nonceDemanded(res) {
+		return res, err
+	}
+	retry, err := rewind(req)
+	if err != nil || retry == nil {
+		return res, err
+	}
+	drain(res)
+	return t.proved(retry, p, access)
+}
+
+// proved sends a clone of req with a proof by p (and the access token
+// under the DPoP scheme), remembering the nonce of the answer.
+func (t *Transport) proved(req *http.Request, p *prover, access string) (*http.Response, error) {
+	o := origin(req)
+	proof, err := p.sign(req.Method, htu(req), access, t.nonces.get(o), t.now())
+	if err != nil {
+		closeBody(req)
+		return nil, err
+	}
+	r := req.Clone(req.Context())
+	r.Header.Set("DPoP", proof)
+	if access != "" {
+		r.Header.Set("Authorization", "DPoP "+access)
+	}
+	res, err := t.base().RoundTrip(r)
+	if err == nil {
+		t.nonces.learn(o, res)
+	}
+	return res, err
+}
+
+// prover is the parsed key, kept while the key does not change (parsing
+// PKCS#8 for every request would cost as much as signing).
+func (t *Transport) prover(key string) (*prover, error) {
+	if c := t.key.Load(); c != nil && c.enc == key {
+		return c.p, nil
+	}
+	p, err := parseProver(key)
+	if err != nil {
+		return nil, err
+	}
+	t.key.Store(&parsedKey{enc: key, p: p})
+	return p, nil
+}
+
+type parsedKey struct {
+	enc string
+	p   *prover
+}
+
+func (t *Transport) now() time.Time {
+	if t.Now != nil {
+		return t.Now()
+	}
+	return time.Now()
 }
 
 // Refresh refreshes the pair now (joining a refresh already under way)
@@ -161,7 +245,7 @@ func (t *Transport) refresh(ctx context.Context, cur Tokens) (Tokens, error) {
 		return Tokens{}, err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	res, err := t.base().RoundTrip(req)
+	res, err := t.exchange(req, "", cur.DPoPKey)
 	if err != nil {
 		return Tokens{}, err
 	}
@@ -175,7 +259,7 @@ func (t *Transport) refresh(ctx context.Context, cur Tokens) (Tokens, error) {
 		}
 		return Tokens{}, err
 	}
-	next := Tokens{AccessToken: p.AccessToken, RefreshToken: p.RefreshToken, SessionID: p.SessionID, DeviceID: p.DeviceID}
+	next := p.tokens(cur.DPoPKey)
 	if err := t.Tokens.Save(ctx, next); err != nil {
 		return Tokens{}, err
 	}
@@ -184,19 +268,52 @@ func (t *Transport) refresh(ctx context.Context, cur Tokens) (Tokens, error) {
 
 // expired reports a 401 token_expired, keeping the body readable.
 func expired(res *http.Response) bool {
-	if res.StatusCode != http.StatusUnauthorized {
+	return res.StatusCode == http.StatusUnauthorized && errorCode(res) == "token_expired"
+}
+
+// nonceDemanded reports an answer asking for a proof with the server's
+// nonce, which it carries in DPoP-Nonce: Gatehouse's token endpoints say
+// so with 400 use_dpop_nonce, resource servers with a 401 whose
+// WWW-Authenticate has error="use_dpop_nonce" (RFC 9449 §8, §9).
+func nonceDemanded(res *http.Response) bool {
+	if res.Header.Get("DPoP-Nonce") == "" {
 		return false
 	}
-	b, err := io.ReadAll(io.LimitReader(res.Body, 64<<10))
-	res.Body.Close()
-	res.Body = io.NopCloser(bytes.NewReader(b))
+	switch res.StatusCode {
+	case http.StatusBadRequest:
+		return errorCode(res) == "use_dpop_nonce"
+	case http.StatusUnauthorized:
+		for _, v := range res.Header.Values("WWW-Authenticate") {
+			if strings.Contains(v, `error="use_dpop_nonce"`) {
+				return true
+			}
+		}
+		return errorCode(res) == "use_dpop_nonce"
+	}
+	return false
+}
+
+// errorCode is the error code of a JSON error answer ("" if none),
+// keeping the body readable.
+func errorCode(res *http.Response) string {
+	orig := res.Body
+	b, err := io.ReadAll(io.LimitReader(orig, 64<<10))
+	res.Body = readCloser{io.MultiReader(bytes.NewReader(b), orig), orig}
 	if err != nil {
-		return false
+		return ""
 	}
 	var e struct {
 		Error string `json:"error"`
 	}
-	return json.Unmarshal(b, &e) == nil && e.Error == "token_expired"
+	if json.Unmarshal(b, &e) != nil {
+		return ""
+	}
+	return e.Error
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
 }
 
 // rewind is req ready to send again, or nil when its body cannot be

@@ -7,7 +7,8 @@ import (
 	"time"
 )
 
-// TokenPair is a bearer login's answer (API.md's TokenPair).
+// TokenPair is a login's answer (API.md's TokenPair); TokenType is
+// "Bearer", or "DPoP" for a pair bound to the client's DPoP key.
 type TokenPair struct {
 	AccessToken      string `json:"access_token"`
 	TokenType        string `json:"token_type"`
@@ -16,6 +17,16 @@ type TokenPair struct {
 	RefreshExpiresIn int64  `json:"refresh_expires_in"`
 	SessionID        string `json:"session_id"`
 	DeviceID         string `json:"device_id"`
+}
+
+// tokens is what a client keeps of the pair. key is the DPoP key the
+// request that obtained it was proved with: kept when the server bound the
+// pair to it (token_type DPoP), dropped when it answered a bearer pair.
+func (p *TokenPair) tokens(key string) Tokens {
+	if !strings.EqualFold(p.TokenType, "DPoP") {
+		key = ""
+	}
+	return Tokens{AccessToken: p.AccessToken, RefreshToken: p.RefreshToken, SessionID: p.SessionID, DeviceID: p.DeviceID, DPoPKey: key}
 }
 
 // User is an account.

@@ -38,6 +38,12 @@ type Config struct {
 	KeyRotation time.Duration
 	JWKSMaxAge  time.Duration
 
+	// DPoP is --dpop: "optional" (a token request with a proof gets a
+	// bound pair) or "required" (no bearer tokens are issued).
+	DPoP string
+	// DPoPNonce is --dpop-nonce: token requests need a server nonce.
+	DPoPNonce bool
+
 	RedisURL       string
 	PostgresURL    string
 	AllowedOrigins []string
@@ -105,6 +111,7 @@ func Defaults() Config {
 		Signup:            true,
 		UI:                true,
 		JWKSMaxAge:        5 * time.Minute,
+		DPoP:              "optional",
 		Argon2Memory:      19 * 1024,
 		Argon2Time:        2,
 		Argon2Threads:     1,
@@ -192,6 +199,11 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxSessions < 0 {
 		bad("max-sessions", "must be 0 (no limit) or more")
+	}
+	switch c.DPoP {
+	case "optional", "required":
+	default:
+		bad("dpop", "%q is not optional or required", c.DPoP)
 	}
 	switch c.SessionOverflow {
 	case "evict-oldest", "evict-idle", "reject":

@@ -45,6 +45,8 @@ func (c *Config) fields() []field {
 		{name: "verify-cache-size", group: "Tokens", help: "verified-token cache bound in tokens (0: 65536, -1: off; for measurements, not production)", val: (*intVal)(&c.VerifyCacheSize)},
 		{name: "key-rotation", group: "Tokens", help: "rotate the signing key this often (0: only by `gatehouse keys rotate`)", val: (*durVal)(&c.KeyRotation)},
 		{name: "jwks-max-age", group: "Tokens", help: "Cache-Control max-age of the JWKS; a new key is published this long before it signs", val: (*durVal)(&c.JWKSMaxAge)},
+		{name: "dpop", group: "Tokens", help: "DPoP (RFC 9449) binding: optional (a proof at login binds the tokens) or required (no bearer tokens are issued)", val: (*strVal)(&c.DPoP)},
+		{name: "dpop-nonce", group: "Tokens", help: "token requests with a DPoP proof need a server nonce (DPoP-Nonce header, use_dpop_nonce)", val: (*boolVal)(&c.DPoPNonce), bool: true},
 		{name: "session-lifetime", group: "Sessions", help: "absolute cap on a session, whatever the sliding", val: (*durVal)(&c.SessionLifetime)},
 		{name: "idle-timeout", group: "Sessions", help: "a session unused (no refresh) this long expires", val: (*durVal)(&c.IdleTimeout)},
 		{name: "max-sessions", group: "Sessions", help: "concurrent sessions per user (0: no limit)", val: (*intVal)(&c.MaxSessions)},

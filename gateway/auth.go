@@ -20,7 +20,7 @@ func (g *Gateway) authenticate(r *http.Request) (*authn.Principal, error) {
 // user's cookie that the same-origin policy does not guard (cross-site
 // WebSocket hijacking): its Origin must pass like an unsafe method's.
 func (g *Gateway) csrf(r *http.Request, p *authn.Principal) error {
-	if p.Via == authn.ViaBearer {
+	if p.ByHeader() {
 		return nil
 	}
 	if r.Header.Get("Upgrade") != "" {

@@ -8,6 +8,7 @@ import (
 	"github.com/gatehouse/gatehouse/authn"
 	"github.com/gatehouse/gatehouse/browser"
 	"github.com/gatehouse/gatehouse/credential"
+	"github.com/gatehouse/gatehouse/dpop"
 	"github.com/gatehouse/gatehouse/reqauth"
 	"github.com/gatehouse/gatehouse/token"
 )
@@ -38,6 +39,14 @@ var table = []struct {
 	challenge string
 }{
 	{ErrNoCredential, 401, "invalid_token", "a session cookie or access token is required", `Bearer`},
+	// DPoP (RFC 9449): the gateway checks the proof of a bound token
+	// itself, as a resource server would, before anything is forwarded.
+	{dpop.ErrMissing, 401, "invalid_dpop_proof", "a DPoP-bound access token needs a DPoP proof", dpop.Challenge("invalid_dpop_proof")},
+	{dpop.ErrInvalid, 401, "invalid_dpop_proof", "the DPoP proof is malformed or does not match the request or the token", dpop.Challenge("invalid_dpop_proof")},
+	{dpop.ErrReplayed, 401, "invalid_dpop_proof", "the DPoP proof was used before", dpop.Challenge("invalid_dpop_proof")},
+	{dpop.ErrKeyMismatch, 401, "invalid_dpop_proof", "the DPoP proof is not signed by the token's key", dpop.Challenge("invalid_dpop_proof")},
+	{dpop.ErrUseNonce, 401, "use_dpop_nonce", "retry with the nonce of the DPoP-Nonce header", dpop.Challenge("use_dpop_nonce")},
+	{dpop.ErrReplayFull, 503, "unavailable", "too many DPoP proofs to remember right now; try again shortly", ""},
 	{credential.ErrMalformed, 401, "invalid_token", "the credential is malformed", `Bearer error="invalid_token"`},
 	{token.ErrExpired, 401, "token_expired", "the access token has expired", `Bearer error="invalid_token"`},
 	{token.ErrRevoked, 401, "token_revoked", "the session has been revoked", `Bearer error="invalid_token"`},

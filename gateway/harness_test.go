@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -73,9 +74,14 @@ func start(t testing.TB, routes []config.Route, mutate func(*http.Server)) *env 
 // startConfig is start with more settings.
 func startConfig(t testing.TB, conf func(*config.Config), routes []config.Route, mutate func(*http.Server)) *env {
 	t.Helper()
+	// The issuer is the node's real URL: DPoP proofs name its origin.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
 	c := testenv.Config(t)
 	c.AdminToken = adminToken
-	c.Issuer = "http://gatehouse.test"
+	c.Issuer = "http://" + ln.Addr().String()
 	c.Routes = routes
 	if conf != nil {
 		conf(&c)
@@ -89,6 +95,8 @@ func startConfig(t testing.TB, conf func(*config.Config), routes []config.Route,
 		t.Fatal(err)
 	}
 	srv := httptest.NewUnstartedServer(a.Handler())
+	srv.Listener.Close()
+	srv.Listener = ln
 	if mutate != nil {
 		mutate(srv.Config)
 	}

@@ -9,12 +9,13 @@ import (
 )
 
 // stripped reports whether a client-sent header must not reach the
-// upstream: Authorization, X-CSRF-Token and every X-Auth-* whatever its
-// casing; also with underscores for dashes, which CGI-style upstreams (PHP,
-// WSGI, Rack) map to the same HTTP_X_AUTH_USER_ID variable.
+// upstream: Authorization, DPoP (the proof was for the gateway and is
+// spent), X-CSRF-Token and every X-Auth-* whatever its casing; also with
+// underscores for dashes, which CGI-style upstreams (PHP, WSGI, Rack) map
+// to the same HTTP_X_AUTH_USER_ID variable.
 func stripped(name string) bool {
 	n := strings.ToLower(strings.ReplaceAll(name, "_", "-"))
-	return n == "authorization" || n == "x-csrf-token" || strings.HasPrefix(n, "x-auth-")
+	return n == "authorization" || n == "dpop" || n == "x-csrf-token" || strings.HasPrefix(n, "x-auth-")
 }
 
 // stripClient removes every header stripped() names, every spelling and

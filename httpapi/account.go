@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"github.com/gatehouse/gatehouse/authn"
 	"net/http"
 )
 
@@ -10,7 +9,7 @@ func (s *Server) deleteMe(w http.ResponseWriter, r *http.Request) error {
 	if err := s.svc.DeleteAccount(r.Context(), p, s.client(r)); err != nil {
 		return err
 	}
-	if p.Via != authn.ViaBearer {
+	if !p.ByHeader() {
 		s.cookies.Clear(w)
 	}
 	w.WriteHeader(http.StatusNoContent)

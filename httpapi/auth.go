@@ -53,13 +53,17 @@ func (s *Server) auth(h handler) handler {
 		if err != nil {
 			return err
 		}
-		if p.Via != authn.ViaBearer {
+		if !p.ByHeader() {
 			if err := s.csrf(r, p.CSRF); err != nil {
 				return err
 			}
 		}
-		return h(w, r.WithContext(context.WithValue(r.Context(), ctxPrincipal{}, p)))
+		return h(w, r.WithContext(withPrincipal(r, p)))
 	}
+}
+
+func withPrincipal(r *http.Request, p *authn.Principal) context.Context {
+	return context.WithValue(r.Context(), ctxPrincipal{}, p)
 }
 
 // csrf applies the CSRF rules to a request a cookie authenticates: for an

@@ -132,7 +132,7 @@ func (s *Server) csrfToken(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if p.Via == authn.ViaBearer {
+	if p.ByHeader() {
 		return errorf(http.StatusBadRequest, "invalid_request", "CSRF tokens belong to cookie sessions; a bearer request needs none")
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"csrf_token": p.CSRF})

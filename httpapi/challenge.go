@@ -32,10 +32,15 @@ func (s *Server) resolveLogin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	pair, err := s.svc.ResolveLogin(r.Context(), in.Challenge, in.End, d, s.client(r))
+	jkt, err := s.tokenProof(r)
 	if err != nil {
 		return err
 	}
+	pair, err := s.svc.ResolveLogin(r.Context(), in.Challenge, in.End, d, jkt, s.client(r))
+	if err != nil {
+		return err
+	}
+	s.tokenAnswer(w)
 	s.writePair(w, d, pair)
 	return nil
 }

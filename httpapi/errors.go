@@ -10,6 +10,7 @@ import (
 	"github.com/gatehouse/gatehouse/authn"
 	"github.com/gatehouse/gatehouse/browser"
 	"github.com/gatehouse/gatehouse/credential"
+	"github.com/gatehouse/gatehouse/dpop"
 	"github.com/gatehouse/gatehouse/token"
 )
 
@@ -45,6 +46,10 @@ const (
 	challengeStepUp  = `Bearer error="insufficient_user_authentication"`
 )
 
+// challengeDPoP is the challenge of a refused DPoP proof at an endpoint
+// that takes an access token (RFC 9449 §7.1).
+var challengeDPoP = dpop.Challenge("invalid_dpop_proof")
+
 // table maps use-case, credential and token errors to API.md's error table,
 // in order, with the WWW-Authenticate challenge each one carries.
 var table = []struct {
@@ -58,6 +63,12 @@ var table = []struct {
 	{authn.ErrInvalidCredentials, 401, "invalid_credentials", "wrong username or password", challengeNone},
 	{authn.ErrChallenge, 401, "invalid_credentials", "", challengeNone},
 	{errNoCredential, 401, "invalid_token", "an access token is required", challengeBearer},
+	{authn.ErrDPoPKey, 400, "invalid_dpop_proof", "", challengeNone},
+	{dpop.ErrUseNonce, 400, "use_dpop_nonce", "", challengeNone},
+	{dpop.ErrMissing, 401, "invalid_dpop_proof", "a DPoP-bound access token needs a DPoP proof", challengeDPoP},
+	{dpop.ErrInvalid, 401, "invalid_dpop_proof", "", challengeDPoP},
+	{dpop.ErrReplayed, 401, "invalid_dpop_proof", "", challengeDPoP},
+	{dpop.ErrKeyMismatch, 401, "invalid_dpop_proof", "", challengeDPoP},
 	{credential.ErrMalformed, 401, "invalid_token", "", challengeInvalid},
 	{errWrongAdminToken, 401, "invalid_token", "the admin token is missing or wrong", challengeInvalid},
 	{token.ErrExpired, 401, "token_expired", "the access token has expired", challengeInvalid},

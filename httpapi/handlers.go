@@ -37,16 +37,21 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	jkt, err := s.tokenProof(r)
+	if err != nil {
+		return err
+	}
 	device := in.DeviceID
 	if d != authn.DeliveryBearer {
 		device = deviceCookie(r, in.DeviceID)
 	}
 	pair, err := s.svc.Login(r.Context(), authn.LoginInput{
-		Username: in.Username, Password: in.Password, DeviceID: device, Client: s.client(r), Delivery: d,
+		Username: in.Username, Password: in.Password, DeviceID: device, Client: s.client(r), Delivery: d, JKT: jkt,
 	})
 	if err != nil {
 		return err
 	}
+	s.tokenAnswer(w)
 	s.writePair(w, d, pair)
 	return nil
 }
@@ -58,13 +63,21 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in, true); err != nil {
 		return err
 	}
-	if in.RefreshToken == nil {
-		return s.cookieRefresh(w, r)
-	}
-	pair, err := s.svc.Refresh(r.Context(), *in.RefreshToken, s.client(r))
+	jkt, err := s.tokenProof(r)
 	if err != nil {
 		return err
 	}
+	if in.RefreshToken == nil {
+		if jkt != "" {
+			return authn.ErrDPoPCookie
+		}
+		return s.cookieRefresh(w, r)
+	}
+	pair, err := s.svc.RefreshBound(r.Context(), *in.RefreshToken, jkt, s.client(r))
+	if err != nil {
+		return err
+	}
+	s.tokenAnswer(w)
 	writeJSON(w, http.StatusOK, viewPair(pair))
 	return nil
 }
@@ -81,6 +94,7 @@ func (s *Server) reauth(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.tokenAnswer(w)
 	s.writePair(w, viaDelivery(p.Via), pair)
 	return nil
 }
@@ -157,7 +171,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	if err := s.svc.Logout(r.Context(), p, authn.Scope(in.Scope), s.client(r)); err != nil {
 		return err
 	}
-	if p.Via != authn.ViaBearer && (in.Scope == "" || in.Scope == string(authn.ScopeLocal) || in.Scope == string(authn.ScopeGlobal)) {
+	if !p.ByHeader() && (in.Scope == "" || in.Scope == string(authn.ScopeLocal) || in.Scope == string(authn.ScopeGlobal)) {
 		s.cookies.Clear(w)
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -30,10 +30,14 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) error {
 		writeJSON(w, http.StatusOK, map[string]any{"active": false})
 		return nil
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
+	out := map[string]any{
 		"active": true, "sub": in.Subject, "sid": in.SessionID, "username": in.Username,
 		"exp": in.ExpiresAt.Unix(), "iat": in.IssuedAt.Unix(), "token_type": in.TokenType,
 		"roles": nonNil(in.Roles), "iss": s.opt.Issuer,
-	})
+	}
+	if in.JKT != "" {
+		out["cnf"] = map[string]string{"jkt": in.JKT}
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }

@@ -93,7 +93,7 @@ func (s *Server) routesV1() {
 	s.handle("/v1/me", methods{"GET": s.auth(s.me), "DELETE": s.auth(s.deleteMe)})
 	s.handle("/v1/me/events", methods{"GET": s.auth(s.myEvents)})
 	s.handle("/v1/token/refresh", methods{"POST": s.refresh})
-	s.handle("/v1/reauth", methods{"POST": s.auth(s.reauth)})
+	s.handle("/v1/reauth", methods{"POST": s.tokenAuth(s.reauth)})
 	s.handle("/v1/sessions", methods{"GET": s.auth(s.sessions)})
 	s.handle("/v1/sessions/{id}", methods{"DELETE": s.auth(s.deleteSession)})
 	s.handle("/v1/logout", methods{"POST": s.auth(s.logout)})

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse/gatehouse/authn"
+	"github.com/gatehouse/gatehouse/reqauth"
 )
 
 // verify is forward auth (nginx auth_request, Traefik ForwardAuth, Caddy
@@ -15,7 +16,11 @@ import (
 // headers, and this answer is on the path of every request they pass, so it
 // costs one allocation for the four values (none for the body).
 func (s *Server) verify(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.authenticate(r)
+	t, err := forwardedTarget(s, r)
+	if err != nil {
+		return err
+	}
+	p, err := reqauth.AuthenticateFor(s.svc, r, s.cookies.SessionName(), t)
 	if err != nil {
 		return err
 	}

@@ -63,10 +63,19 @@ func (s *Server) viewSession(x store.Session, current string) sessionView {
 
 func viewPair(p authn.TokenPair) pairView {
 	return pairView{
-		AccessToken: p.AccessToken, TokenType: "Bearer", ExpiresIn: seconds(p.ExpiresIn),
+		AccessToken: p.AccessToken, TokenType: tokenType(p), ExpiresIn: seconds(p.ExpiresIn),
 		RefreshToken: p.RefreshToken, RefreshExpiresIn: seconds(p.RefreshExpiresIn),
 		SessionID: p.SessionID, DeviceID: p.DeviceID,
 	}
+}
+
+// tokenType is "DPoP" for a pair bound to a key (RFC 9449 §5), else
+// "Bearer".
+func tokenType(p authn.TokenPair) string {
+	if p.JKT != "" {
+		return "DPoP"
+	}
+	return "Bearer"
 }
 
 func seconds(d time.Duration) int64 {

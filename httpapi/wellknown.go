@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gatehouse/gatehouse/dpop"
 )
 
 func (s *Server) jwks(w http.ResponseWriter, r *http.Request) error {
@@ -27,7 +29,7 @@ func (s *Server) openID(w http.ResponseWriter, r *http.Request) error {
 	iss := strings.TrimRight(s.opt.Issuer, "/")
 	w.Header().Set("Cache-Control", "public, max-age="+strconv.Itoa(int(s.opt.JWKSMaxAge/time.Second)))
 	w.Header().Set("Access-Control-Allow-Origin", "*")
-	writeJSON(w, http.StatusOK, map[string]any{
+	body := map[string]any{
 		"issuer":                 s.opt.Issuer,
 		"jwks_uri":               iss + "/.well-known/jwks.json",
 		"introspection_endpoint": iss + "/v1/introspect",
@@ -36,6 +38,11 @@ func (s *Server) openID(w http.ResponseWriter, r *http.Request) error {
 		"response_types_supported":                   []string{},
 		"grant_types_supported":                      []string{},
 		"claims_supported":                           []string{"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "sid", "auth_time", "roles", "preferred_username"},
-	})
+	}
+	if s.svc.DPoP != nil { // RFC 9449 §5.1
+		body["dpop_signing_alg_values_supported"] = dpop.Algs
+		body["claims_supported"] = append(body["claims_supported"].([]string), "cnf")
+	}
+	writeJSON(w, http.StatusOK, body)
 	return nil
 }

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -58,7 +59,7 @@ func TestOpenIDConfigurationAdvertisesOnlyWhatIsServed(t *testing.T) {
 	allowed := map[string]bool{
 		"issuer": true, "jwks_uri": true, "introspection_endpoint": true, "revocation_endpoint": true,
 		"revocation_endpoint_auth_methods_supported": true, "response_types_supported": true,
-		"grant_types_supported": true, "claims_supported": true,
+		"grant_types_supported": true, "claims_supported": true, "dpop_signing_alg_values_supported": true,
 	}
 	for k := range m {
 		if !allowed[k] {
@@ -78,6 +79,9 @@ func TestOpenIDConfigurationAdvertisesOnlyWhatIsServed(t *testing.T) {
 		if r := e.do("POST", path, "", nil); r.status == 404 || r.status == 405 {
 			t.Errorf("%s %s answers %d", k, path, r.status)
 		}
+	}
+	if algs, _ := m["dpop_signing_alg_values_supported"].([]any); fmt.Sprint(algs) != "[ES256 EdDSA]" {
+		t.Errorf("dpop_signing_alg_values_supported = %v", m["dpop_signing_alg_values_supported"])
 	}
 	if strings.TrimPrefix(o.str(t, "jwks_uri"), "http://gatehouse.test") != "/.well-known/jwks.json" {
 		t.Errorf("jwks_uri %s", o.str(t, "jwks_uri"))

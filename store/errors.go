@@ -24,6 +24,12 @@ var (
 	// ErrConflict: the record changed since the caller read it (a concurrent
 	// rotation); read it again and retry.
 	ErrConflict = errors.New("store: changed concurrently")
+	// ErrKeyMismatch: a DPoP-bound session's refresh token came without a
+	// proof by the session's key; nothing was changed (not reuse).
+	ErrKeyMismatch = errors.New("store: DPoP key does not match the session's")
+	// ErrUnbound: --dpop required and the session is not bound to a key;
+	// nothing was changed.
+	ErrUnbound = errors.New("store: session not bound to a DPoP key")
 	// ErrUnavailable: the backend cannot be reached; nothing was changed.
 	ErrUnavailable = errors.New("store: unavailable")
 )

@@ -53,6 +53,10 @@ type Session struct {
 	RefreshHash []byte
 	// CookieHash is the hash of the browser-mode cookie secret, if any.
 	CookieHash []byte
+	// JKT is the RFC 7638 thumbprint of the DPoP key the session is bound
+	// to (RFC 9449): set at login, never changed; its refresh tokens are
+	// redeemed only with a proof by that key. "" for an unbound session.
+	JKT string
 }
 
 // Live reports whether the session is usable at now: before its absolute

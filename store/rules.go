@@ -95,6 +95,11 @@ const (
 	ActReuseAfterGrace
 	// ActReuseStale: an older token of the chain.
 	ActReuseStale
+	// ActKeyMismatch: the session is bound to a DPoP key and the refresh
+	// came without a proof by it: refused, nothing changes, not reuse.
+	ActKeyMismatch
+	// ActUnbound: the caller requires bound sessions and this one is not.
+	ActUnbound
 )
 
 // DecideRotation applies the rotation rules to session s and a presented
@@ -103,8 +108,16 @@ const (
 // generations are recognised by the MAC alone, which is why a session needs
 // no row per rotation. A zero RefreshExpiresAt means the refresh token has
 // no expiry of its own.
+//
+// The DPoP key is checked first: whoever lacks the session's key learns
+// nothing about the chain and cannot make it count a reuse (RFC 9449 §5:
+// the refresh token of a bound session is useless without the key).
 func DecideRotation(s Session, in Rotate) RotateAction {
 	switch {
+	case s.JKT != "" && in.JKT != s.JKT:
+		return ActKeyMismatch
+	case s.JKT == "" && in.RequireBound:
+		return ActUnbound
 	case s.ExpiredAt(in.Now, in.IdleTimeout):
 		return ActSessionExpired
 	case in.Gen > s.RefreshGen:
@@ -147,6 +160,10 @@ func StepRotation(cur Session, in Rotate) RotationStep {
 		return RotationStep{Err: ErrRefreshExpired}
 	case ActUnknown:
 		return RotationStep{Err: ErrNotFound}
+	case ActKeyMismatch:
+		return RotationStep{Err: ErrKeyMismatch}
+	case ActUnbound:
+		return RotationStep{Err: ErrUnbound}
 	case ActRotate:
 		return RotationStep{Advance: true}
 	case ActReplay:

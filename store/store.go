@@ -91,6 +91,13 @@ type Rotate struct {
 	RefreshTTL    time.Duration
 	IdleTimeout   time.Duration
 	RevokeUntil   time.Time // for the revocation written on reuse
+	// JKT is the thumbprint of the key of the DPoP proof that came with
+	// the refresh ("" without one). A bound session refuses any other
+	// (ErrKeyMismatch) without consuming the token; see DecideRotation.
+	JKT string
+	// RequireBound (--dpop required) refuses to rotate an unbound
+	// session's token (ErrUnbound), changing nothing.
+	RequireBound bool
 }
 
 // RotateOutcome says what RotateRefresh did.
@@ -196,6 +203,16 @@ type Sessions interface {
 	Sweep(ctx context.Context, now time.Time, idle time.Duration) (int, error)
 	// CountSessions counts live rows (for metrics).
 	CountSessions(ctx context.Context) (int, error)
+}
+
+// ProofReplay is the DPoP replay cache shared by the nodes of a distributed
+// store (PostgreSQL, Redis): a proof used on one node is refused on every
+// other. A single node (SQLite) keeps its cache in memory instead.
+type ProofReplay interface {
+	// UseProof records key (dpop.ReplayKey) until until, atomically: true
+	// the first time before until, false while an earlier use is in
+	// force, whichever node asks.
+	UseProof(ctx context.Context, key string, until, now time.Time) (bool, error)
 }
 
 // RenewSession is the input of Sessions.RenewSession.

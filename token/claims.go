@@ -20,6 +20,7 @@ const (
 	bAuthTime
 	bRoles
 	bUsername
+	bCnf
 
 	required = bIss | bSub | bAud | bExp | bIat | bJti | bSid
 )
@@ -27,7 +28,7 @@ const (
 // knownClaims are matched case-insensitively against unknown names: a
 // "Sub" or "EXP" next to (or instead of) the real claim is how parser
 // differentials are exploited, so such names are refused.
-var knownClaims = [...]string{"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "sid", "auth_time", "roles", "preferred_username"}
+var knownClaims = [...]string{"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "sid", "auth_time", "roles", "preferred_username", "cnf"}
 
 // maxExtraClaims bounds the unknown claims a token may carry (duplicate
 // detection among them is quadratic).
@@ -40,6 +41,7 @@ var (
 	errClaimType   = invalid("claim has the wrong JSON type")
 	errClaimDate   = invalid("date claim out of range")
 	errTooMany     = invalid("too many unknown claims")
+	errCnf         = invalid(`cnf is not {"jkt": thumbprint}`)
 )
 
 // claimsReader reads the claims of one token into c. aud is the audience
@@ -91,6 +93,8 @@ func (r *claimsReader) claim(key string) error {
 		return r.audience()
 	case bRoles:
 		return r.roles()
+	case bCnf:
+		return r.cnf()
 	case bExp, bIat, bNbf, bAuthTime:
 		return r.date(bit)
 	}
@@ -126,6 +130,8 @@ func claimBit(key string) uint16 {
 		return bRoles
 	case "preferred_username":
 		return bUsername
+	case "cnf":
+		return bCnf
 	}
 	return 0
 }
@@ -268,4 +274,28 @@ func numericDateFloat(num []byte) (time.Time, error) {
 	}
 	sec, frac := math.Modf(f)
 	return time.Unix(int64(sec), int64(frac*1e9)), nil
+}
+
+// cnf reads the confirmation claim (RFC 7800) of a DPoP-bound token: an
+// object whose only member is jkt (RFC 9449 §6.1), a non-empty string.
+// Any other confirmation method is refused rather than ignored: a token
+// bound to a key in a way Gatehouse cannot check must not pass as a bearer
+// token.
+func (r *claimsReader) cnf() error {
+	if !r.s.consume('{') {
+		return errCnf
+	}
+	key, done, ok := r.s.member(0)
+	if !ok || done || key != "jkt" {
+		return errCnf
+	}
+	v, ok := r.s.str()
+	if !ok || v == "" {
+		return errCnf
+	}
+	if _, done, ok = r.s.member(1); !ok || !done {
+		return errCnf
+	}
+	r.c.JKT = v
+	return nil
 }

@@ -45,7 +45,7 @@ func mintable(c *Claims) error {
 		c.SessionID == "" || c.ExpiresAt.IsZero() || c.IssuedAt.IsZero() {
 		return errMintClaims
 	}
-	for _, s := range [...]string{c.Issuer, c.Subject, c.Audience, c.ID, c.SessionID, c.Username} {
+	for _, s := range [...]string{c.Issuer, c.Subject, c.Audience, c.ID, c.SessionID, c.Username, c.JKT} {
 		if !utf8.ValidString(s) {
 			return errMintUTF8
 		}
@@ -83,6 +83,10 @@ func appendClaims(b []byte, c *Claims) []byte {
 	b = appendDate(b, `,"auth_time":`, c.AuthTime)
 	if c.Username != "" {
 		b = appendMember(b, `,"preferred_username":`, c.Username)
+	}
+	if c.JKT != "" {
+		b = appendMember(b, `,"cnf":{"jkt":`, c.JKT)
+		b = append(b, '}')
 	}
 	b = append(b, `,"roles":[`...)
 	for i, r := range c.Roles {

@@ -45,6 +45,12 @@ type Claims struct {
 	AuthTime  time.Time // auth_time (optional; zero when absent)
 
 	Roles []string // roles; never nil after Verify
+
+	// JKT is cnf.jkt: the RFC 7638 thumbprint of the DPoP key the token
+	// is bound to (RFC 9449 §6.1), "" for a bearer token. Verify only
+	// reads it; presenting a bound token needs a proof by that key, which
+	// the caller checks (package dpop) on every use, cached or not.
+	JKT string
 }
 
 // Sentinel errors. Every error Verify returns wraps exactly one of them.

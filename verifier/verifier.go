@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gatehouse/gatehouse/dpop"
 	"github.com/gatehouse/gatehouse/token"
 )
 
@@ -89,6 +90,23 @@ type Options struct {
 	HTTPClient *http.Client
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// PublicURL is this server's URL as its clients address it
+	// ("https://api.example.com", or with the path prefix a proxy strips:
+	// "https://example.com/api"), for the htu of DPoP proofs when the
+	// server runs behind a proxy. Empty: the URL the request came to
+	// (https when it came over TLS, else http; its Host; its path). Proxy
+	// headers (X-Forwarded-*) are never trusted for it: a proof made for
+	// another server must not pass here.
+	PublicURL string
+	// DPoPReplay remembers the DPoP proofs Middleware accepted so each is
+	// used once; nil means an in-memory cache of DPoPReplayEntries
+	// proofs (dpop.NewMemoryReplay). Replicas behind one load balancer
+	// need a shared one to refuse a proof replayed on a sibling.
+	DPoPReplay dpop.ReplayCache
+	// DPoPReplayEntries bounds the default replay cache (0: the dpop
+	// package's default). When it is full of live proofs, new proofs are
+	// refused with 503 rather than a live one forgotten.
+	DPoPReplayEntries int
 	// Logger receives fetch and feed errors; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -101,6 +119,7 @@ type Verifier struct {
 	keys   *keyCache
 	revs   *revSet
 	tv     *token.Verifier
+	proofs *dpop.Checker
 	feed   *follower // nil without FeedURL
 	cancel context.CancelFunc
 	done   sync.WaitGroup
@@ -144,7 +163,16 @@ func New(ctx context.Context, o Options) (*Verifier, error) {
 	case o.JWKSURL == "":
 		return nil, errors.New("verifier: JWKSURL or DiscoveryURL is required")
 	}
+	if o.PublicURL != "" {
+		if _, err := dpop.NormalizeHTU(strings.TrimRight(o.PublicURL, "/") + "/"); err != nil {
+			return nil, fmt.Errorf("verifier: PublicURL %q: %w", o.PublicURL, err)
+		}
+	}
+	if o.DPoPReplay == nil {
+		o.DPoPReplay = dpop.NewMemoryReplay(o.DPoPReplayEntries, o.Now)
+	}
 	v := &Verifier{o: o, revs: newRevSet()}
+	v.proofs = dpop.New(dpop.Options{Now: o.Now, Replay: o.DPoPReplay})
 	v.keys = newKeyCache(o.JWKSURL, o.HTTPClient, o.Now, o.MinRefreshInterval, o.Logger)
 	if err := v.keys.fetch(start); err != nil {
 		return nil, fmt.Errorf("verifier: fetching keys: %w", err)

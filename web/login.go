@@ -44,7 +44,7 @@ func (p *pages) login(q *req) error {
 // challenge stands for the password checked a moment ago.
 func (p *pages) resolve(q *req) error {
 	returnTo := p.safeReturn(q.form.Get("return_to"))
-	pair, err := p.svc.ResolveLogin(q.r.Context(), q.form.Get("login_challenge"), q.form.Get("end_session_id"), authn.DeliveryCookie, p.client(q.r))
+	pair, err := p.svc.ResolveLogin(q.r.Context(), q.form.Get("login_challenge"), q.form.Get("end_session_id"), authn.DeliveryCookie, "", p.client(q.r))
 	if err != nil {
 		if errors.Is(err, authn.ErrInvalidInput) || errors.Is(err, authn.ErrNotFound) {
 			err = authn.ErrChallenge // spent now, whatever was wrong: log in again

@@ -50,4 +50,5 @@ func TestCaddyForwardAuth(t *testing.T) {
 	env := []string{"HOME=" + dir, "XDG_DATA_HOME=" + dir, "XDG_CONFIG_HOME=" + dir}
 	run(t, addr, env, bin, "run", "--config", conf, "--adapter", "caddyfile")
 	scenario(t, "http://"+addr, g, up, true)
+	dpopScenario(t, "http://"+addr, g, up)
 }

@@ -2,16 +2,20 @@ package forwardauth_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/gatehouse/gatehouse/app"
 	"github.com/gatehouse/gatehouse/client"
+	"github.com/gatehouse/gatehouse/dpop"
 	"github.com/gatehouse/gatehouse/internal/testenv"
 )
 
@@ -25,8 +29,15 @@ type gatehouse struct {
 
 func startGatehouse(t *testing.T) *gatehouse {
 	t.Helper()
+	// The issuer is the node's real URL: DPoP proofs at the token
+	// endpoints name it in htu.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
 	c := testenv.Config(t)
 	c.AdminToken = adminToken
+	c.Issuer = "http://" + ln.Addr().String()
 	c.VerifyRule = []string{"/app/admin/=admin"}
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
@@ -35,7 +46,10 @@ func startGatehouse(t *testing.T) *gatehouse {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(a.Handler())
+	srv := httptest.NewUnstartedServer(a.Handler())
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
 	t.Cleanup(func() { srv.Close(); a.Close() })
 	return &gatehouse{url: srv.URL, app: a}
 }
@@ -65,6 +79,37 @@ func (g *gatehouse) user(t *testing.T, name string) account {
 // admin is a client holding the admin token.
 func (g *gatehouse) admin() *client.Client {
 	return client.New(g.url, client.WithAdminToken(adminToken))
+}
+
+// dpopUser signs up and logs in with a DPoP proof by a new Ed25519 key:
+// the key and the access token bound to it.
+func (g *gatehouse) dpopUser(t *testing.T, name string) (*dpop.Signer, string) {
+	t.Helper()
+	if _, err := client.New(g.url).Signup(context.Background(), name, "correct horse battery"); err != nil {
+		t.Fatalf("signup %s: %v", name, err)
+	}
+	s, err := dpop.GenerateSigner("EdDSA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	proof, err := s.Sign("POST", g.url+"/v1/login", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", g.url+"/v1/login", strings.NewReader(`{"username":"`+name+`","password":"correct horse battery"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("DPoP", proof)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var m map[string]any
+	_ = json.NewDecoder(res.Body).Decode(&m)
+	if res.StatusCode != 200 || m["token_type"] != "DPoP" {
+		t.Fatalf("DPoP login: %d %v", res.StatusCode, m)
+	}
+	return s, m["access_token"].(string)
 }
 
 // upstream records the identity headers that reached it.

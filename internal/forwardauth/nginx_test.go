@@ -38,6 +38,9 @@ http {
       proxy_set_header X-Original-Method $request_method;
       proxy_set_header X-Forwarded-Uri "";
       proxy_set_header X-Forwarded-Method "";
+      # The original request's scheme and host, for DPoP proofs' htu.
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_set_header X-Forwarded-Host $http_host;
     }
 
     location @login {
@@ -92,4 +95,5 @@ func TestNginxAuthRequest(t *testing.T) {
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	run(t, addr, nil, bin, "-e", "stderr", "-p", dir, "-c", conf, "-g", "daemon off; pid "+dir+"/nginx.pid; error_log stderr;")
 	scenario(t, "http://"+addr, g, up, true)
+	dpopScenario(t, "http://"+addr, g, up)
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/client"
+	"github.com/gatehouse/gatehouse/dpop"
 )
 
 // scenario is what every proxy in front of /v1/verify must show. proxy is
@@ -137,4 +138,49 @@ func scenario(t *testing.T, proxy string, g *gatehouse, up *upstream, htmlRedire
 			t.Fatalf("with a token: status %d", res.StatusCode)
 		}
 	})
+}
+
+// dpopScenario: a DPoP-bound token passes the proxy only with a fresh
+// proof for the original request (method and URL as the client sent them
+// to the proxy, which Gatehouse learns from the forwarded headers); a
+// replayed proof, a proof for another URL or method, no proof, or the
+// bound token as a bearer token are 401 and never reach the upstream.
+func dpopScenario(t *testing.T, proxy string, g *gatehouse, up *upstream) {
+	key, tok := g.dpopUser(t, "quinn")
+	ath := dpop.AccessTokenHash(tok)
+	sign := func(method, url string) string {
+		t.Helper()
+		p, err := key.Sign(method, url, ath, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	proof := sign("GET", proxy+"/app/x")
+	t.Run("DPoP: a fresh proof for the original request passes", func(t *testing.T) {
+		res, body := get(t, proxy+"/app/x?q=1", "Authorization", "DPoP "+tok, "DPoP", proof)
+		if res.StatusCode != 200 || body != "upstream /app/x" {
+			t.Fatalf("status %d body %q", res.StatusCode, body)
+		}
+	})
+	for _, tc := range []struct{ name, auth, proof string }{
+		{"the same proof again (replay)", "DPoP " + tok, proof},
+		{"a proof for another URL", "DPoP " + tok, sign("GET", proxy+"/app/y")},
+		{"a proof for the proxy's verify subrequest", "DPoP " + tok, sign("GET", g.url+"/v1/verify")},
+		{"a proof for another method", "DPoP " + tok, sign("POST", proxy+"/app/x")},
+		{"no proof", "DPoP " + tok, ""},
+		{"the bound token as a bearer token", "Bearer " + tok, sign("GET", proxy+"/app/x")},
+	} {
+		t.Run("DPoP: "+tc.name+" is 401", func(t *testing.T) {
+			before := up.count()
+			hdr := []string{"Authorization", tc.auth}
+			if tc.proof != "" {
+				hdr = append(hdr, "DPoP", tc.proof)
+			}
+			res, body := get(t, proxy+"/app/x", hdr...)
+			if res.StatusCode != 401 || up.count() != before {
+				t.Fatalf("status %d, upstream reached %v: %s", res.StatusCode, up.count() != before, body)
+			}
+		})
+	}
 }

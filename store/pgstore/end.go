@@ -137,6 +137,7 @@ func (s *Store) Sweep(ctx context.Context, now time.Time, idle time.Duration) (i
 			{`DELETE FROM revocations WHERE until <= $1`, []any{t}, true},
 			{`DELETE FROM challenges WHERE expires_at <= $1`, []any{t}, true},
 			{`DELETE FROM rate_limits WHERE full_at <= $1`, []any{t}, false},
+			{`DELETE FROM dpop_proofs WHERE until <= $1`, []any{t}, false},
 		} {
 			tag, err := tx.Exec(ctx, q.sql, q.args...)
 			if err != nil {

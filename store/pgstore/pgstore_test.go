@@ -35,6 +35,10 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return open(t) })
 }
 
+func TestProofReplayConformance(t *testing.T) {
+	storetest.RunProofReplay(t, func(t *testing.T) store.ProofReplay { return open(t) })
+}
+
 // TestParallelOpensMigrateOnce starts several nodes at once on a fresh
 // schema: each Open succeeds and every migration is recorded once.
 func TestParallelOpensMigrateOnce(t *testing.T) {

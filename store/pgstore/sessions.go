@@ -74,7 +74,7 @@ func (s *Store) CreateSession(ctx context.Context, in store.CreateSession) ([]st
 			}
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO sessions (`+sessionCols+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 			sessionArgs(sess)...); err != nil {
 			return err
 		}

@@ -45,6 +45,7 @@ func sessionFields(s store.Session) ([]string, error) {
 		"e", micro(s.ExpiresAt), "x", micro(s.RefreshExpiresAt),
 		"g", strconv.FormatInt(s.RefreshGen, 10), "t", micro(s.RotatedAt),
 		"i", s.IP, "ua", s.UserAgent, "h", string(s.RefreshHash), "k", string(s.CookieHash),
+		"j", s.JKT,
 	}, nil
 }
 
@@ -95,9 +96,18 @@ func decodeSession(m rueidis.RedisMessage) (store.Session, error) {
 			s.RefreshHash = bytesOrNil(v)
 		case "k":
 			s.CookieHash = bytesOrNil(v)
+		case "j":
+			s.JKT = v
 		}
 	}
 	return s, nil
+}
+
+func boolArg(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
 }
 
 func bytesOrNil(v string) []byte {

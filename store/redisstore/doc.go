@@ -18,7 +18,8 @@
 //	P{u:<uid>}     hash   everything of one user, one field each:
 //	  <sid>               a session and its refresh chain, its values packed
 //	                      as a msgpack array (lua/common.lua FIELDS; a new
-//	                      field is appended, older records read it as '')
+//	                      field is appended, older records read it as '';
+//	                      the last, j, is a bound session's DPoP key)
 //	  !c<hex>             a login challenge (hex of its hash)
 //	  !v                  the credential version around a password change
 //	                      or deletion: "version deadline-ms" (users.go)
@@ -30,6 +31,9 @@
 //	                      once; the uid marks an end that Sweep may finish)
 //	P{r}:epoch     string the life of this data (epoch.go)
 //	P{rl}:<bucket> hash   a token bucket (absent = full)
+//	Pdpop:{<hash>} string a used DPoP proof (dpop.ReplayKey: its own hash
+//	                      tag, so proofs spread over a Cluster's slots);
+//	                      SET NX PX, expires with the proof's window
 //
 // There is no global pointer: every lookup of a session names its user
 // (store.Sessions): a refresh token, a session cookie and a login

@@ -81,3 +81,7 @@ func openOn(t testing.TB, wrap func(store.Store) store.Store) (*redisstore.Store
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return open(t) })
 }
+
+func TestProofReplayConformance(t *testing.T) {
+	storetest.RunProofReplay(t, func(t *testing.T) store.ProofReplay { return open(t) })
+}

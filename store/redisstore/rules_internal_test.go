@@ -20,12 +20,12 @@ import (
 //	plan:   P, 'plan', now, idle, device, replace, max, overflow, n, n ids,
 //	        then per session: id, c, l, e, x, d
 //	rotate: P, 'rotate', now, idle, gen, grace, presented, successor,
-//	        then the session: c, l, e, x, g, t, h
+//	        then the session: c, l, e, x, g, t, h, j, then jkt, requireBound
 const rulesHarness = `
 if ARGV[2] == 'rotate' then
-  local s = {c = ARGV[9], l = ARGV[10], e = ARGV[11], x = ARGV[12], g = ARGV[13], t = ARGV[14], h = ARGV[15]}
+  local s = {c = ARGV[9], l = ARGV[10], e = ARGV[11], x = ARGV[12], g = ARGV[13], t = ARGV[14], h = ARGV[15], j = ARGV[16]}
   return decideRotation(s, {now = num(ARGV[3]), idle = num(ARGV[4]), gen = num(ARGV[5]),
-    grace = num(ARGV[6]), presented = ARGV[7], successor = ARGV[8]})
+    grace = num(ARGV[6]), presented = ARGV[7], successor = ARGV[8], jkt = ARGV[17], requireBound = ARGV[18] == '1'})
 end
 local n = num(ARGV[9])
 local resolve = {}
@@ -71,6 +71,7 @@ var actionNames = map[store.RotateAction]string{
 	store.ActUnknown: "unknown", store.ActSessionExpired: "session-expired",
 	store.ActRefreshExpired: "refresh-expired", store.ActRotate: "rotate", store.ActReplay: "replay",
 	store.ActReuseAfterGrace: "reuse-after-grace", store.ActReuseStale: "reuse-stale",
+	store.ActKeyMismatch: "key-mismatch", store.ActUnbound: "unbound",
 }
 
 // goPlan is store.PlanCreate's answer in the harness's notation.
@@ -117,7 +118,8 @@ func luaRotate(t *testing.T, c rueidis.Client, script *rueidis.Lua, s store.Sess
 	got, err := script.Exec(t.Context(), c, nil, []string{"p:", "rotate", micro(in.Now), us(in.IdleTimeout),
 		strconv.FormatInt(in.Gen, 10), us(in.Grace), string(in.PresentedHash), string(in.SuccessorHash),
 		micro(s.CreatedAt), micro(s.LastSeenAt), micro(s.ExpiresAt), micro(s.RefreshExpiresAt),
-		strconv.FormatInt(s.RefreshGen, 10), micro(s.RotatedAt), string(s.RefreshHash)}).ToString()
+		strconv.FormatInt(s.RefreshGen, 10), micro(s.RotatedAt), string(s.RefreshHash),
+		s.JKT, in.JKT, boolArg(in.RequireBound)}).ToString()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,17 +188,19 @@ func TestRulesMatchGo(t *testing.T) {
 	t.Run("DecideRotation", func(t *testing.T) {
 		hashes := [][]byte{[]byte("h1"), []byte("h2"), []byte("h3")}
 		seen := map[string]int{}
-		for i := range 3000 {
+		for i := range 4500 {
 			s := store.Session{
 				CreatedAt: pick(r), LastSeenAt: pick(r), ExpiresAt: pick(r),
 				RefreshExpiresAt: []time.Time{{}, pick(r)}[r.IntN(2)], RefreshGen: int64(1 + r.IntN(4)),
 				RotatedAt: pick(r), RefreshHash: hashes[r.IntN(3)],
+				JKT: []string{"", "", "", "k1"}[r.IntN(4)],
 			}
 			in := store.Rotate{
 				Now: ruleBase, IdleTimeout: []time.Duration{0, 24 * time.Hour}[r.IntN(2)],
 				Gen:           s.RefreshGen + int64(r.IntN(4)-2), // stale, previous, current, future
 				Grace:         []time.Duration{0, 10 * time.Second}[r.IntN(2)],
 				PresentedHash: hashes[r.IntN(3)], SuccessorHash: hashes[r.IntN(3)],
+				JKT: []string{"", "k1", "k1", "k2"}[r.IntN(4)], RequireBound: r.IntN(6) == 0,
 			}
 			want, got := actionNames[store.DecideRotation(s, in)], luaRotate(t, c, script, s, in)
 			if got != want {

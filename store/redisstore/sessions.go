@@ -156,7 +156,7 @@ func (s *Store) RotateRefresh(ctx context.Context, in store.Rotate) (store.Rotat
 	a, revs, err := s.ending(ctx, scriptRotate, in.UserID, in.Now, in.RevokeUntil, []string{
 		encID(in.UserID), encID(in.SessionID),
 		strconv.FormatInt(in.Gen, 10), string(in.PresentedHash), string(in.SuccessorHash),
-		micro(in.Now), us(in.Grace), us(in.IdleTimeout), micro(in.Now.Add(in.RefreshTTL))})
+		micro(in.Now), us(in.Grace), us(in.IdleTimeout), micro(in.Now.Add(in.RefreshTTL)), in.JKT, boolArg(in.RequireBound)})
 	if err != nil {
 		return store.RotateResult{}, wrap("rotate refresh", err)
 	}
@@ -189,6 +189,10 @@ func (s *Store) RotateRefresh(ctx context.Context, in store.Rotate) (store.Rotat
 		return store.RotateResult{}, wrap("rotate refresh", store.ErrSessionExpired)
 	case "refresh-expired":
 		return store.RotateResult{}, wrap("rotate refresh", store.ErrRefreshExpired)
+	case "key-mismatch":
+		return store.RotateResult{}, wrap("rotate refresh", store.ErrKeyMismatch)
+	case "unbound":
+		return store.RotateResult{}, wrap("rotate refresh", store.ErrUnbound)
 	default:
 		return store.RotateResult{}, wrap("rotate refresh", store.ErrNotFound)
 	}

@@ -68,7 +68,7 @@ func scanUser(sc scanner) (store.User, error) {
 
 const sessionCols = `id, user_id, device_id, created_at, last_seen_at, auth_time,
 	expires_at, refresh_expires_at, refresh_gen, rotated_at, ip, user_agent, cookie_hash,
-	username, roles, refresh_hash`
+	username, roles, refresh_hash, dpop_jkt`
 
 func scanSession(sc scanner) (store.Session, error) {
 	var (
@@ -78,7 +78,7 @@ func scanSession(sc scanner) (store.Session, error) {
 	)
 	err := sc.Scan(&s.ID, &s.UserID, &s.DeviceID, &created, &seen, &auth,
 		&exp, &rexp, &s.RefreshGen, &rot, &s.IP, &s.UserAgent, &s.CookieHash,
-		&s.Username, &roles, &s.RefreshHash)
+		&s.Username, &roles, &s.RefreshHash, &s.JKT)
 	if err != nil {
 		return store.Session{}, err
 	}
@@ -96,7 +96,7 @@ func sessionArgs(s store.Session) ([]any, error) {
 	return []any{s.ID, s.UserID, s.DeviceID, micro(s.CreatedAt), micro(s.LastSeenAt),
 		micro(s.AuthTime), micro(s.ExpiresAt), micro(s.RefreshExpiresAt), s.RefreshGen,
 		micro(s.RotatedAt), s.IP, s.UserAgent, blob(s.CookieHash),
-		s.Username, roles, blob(s.RefreshHash)}, err
+		s.Username, roles, blob(s.RefreshHash), s.JKT}, err
 }
 
 // collect scans every row with scan; it returns an empty, non-nil slice when

@@ -131,10 +131,10 @@ func sessionString(s store.Session) string {
 	if len(roles) == 0 {
 		roles = nil
 	}
-	return fmt.Sprintf("{id=%s user=%s device=%q created=%s seen=%s auth=%s exp=%s rexp=%s gen=%d rotated=%s ip=%q ua=%q cookie=%x name=%q roles=%q refresh=%x}",
+	return fmt.Sprintf("{id=%s user=%s device=%q created=%s seen=%s auth=%s exp=%s rexp=%s gen=%d rotated=%s ip=%q ua=%q cookie=%x name=%q roles=%q refresh=%x jkt=%q}",
 		s.ID, s.UserID, s.DeviceID, ts(s.CreatedAt), ts(s.LastSeenAt), ts(s.AuthTime),
 		ts(s.ExpiresAt), ts(s.RefreshExpiresAt), s.RefreshGen, ts(s.RotatedAt), s.IP, s.UserAgent, s.CookieHash,
-		s.Username, roles, s.RefreshHash)
+		s.Username, roles, s.RefreshHash, s.JKT)
 }
 
 func checkSession(t *testing.T, what string, got, want store.Session) {

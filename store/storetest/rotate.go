@@ -141,6 +141,57 @@ var rotateTests = []test{
 		mustRotate(t, s, "s1/2", "s1/3", at(time.Hour+time.Second))
 		reused(t, s, rotateIn("u1", "s1/1", "s1/2", at(time.Hour+2*time.Second)), "stale", "s1/3")
 	}},
+	{"a DPoP-bound session keeps its key and rotates only with it", func(t *testing.T, s store.Store) {
+		sess := newSession("s1", "u1", "d", at(0))
+		sess.JKT = "jkt-of-the-login-key"
+		mustCreate(t, s, sess, "s1/1")
+		checkSession(t, "bound session", mustSession(t, s, "u1", "s1"), sess)
+		for _, jkt := range []string{"", "another-key", "JKT-OF-THE-LOGIN-KEY"} {
+			in := rotateIn("u1", "s1/1", "s1/2", at(time.Hour))
+			in.JKT = jkt
+			rejected(t, s, in, store.ErrKeyMismatch)
+		}
+		in := rotateIn("u1", "s1/1", "s1/2", at(time.Hour))
+		in.JKT = sess.JKT
+		res, err := s.RotateRefresh(t.Context(), in)
+		wantErr(t, "RotateRefresh with the key", err, nil)
+		checkSession(t, "rotated bound session", res.Session, rotated(sess, "s1/2", at(time.Hour), refreshTTL))
+	}},
+	{"a spent token of a bound session without the key is not reuse", func(t *testing.T, s store.Store) {
+		sess := newSession("s1", "u1", "d", at(0))
+		sess.JKT = "k"
+		mustCreate(t, s, sess, "s1/1")
+		in := rotateIn("u1", "s1/1", "s1/2", at(time.Hour))
+		in.JKT = "k"
+		if _, err := s.RotateRefresh(t.Context(), in); err != nil {
+			t.Fatal(err)
+		}
+		// Long after the grace window: with the key this would end the
+		// session; without it nothing happens.
+		rejected(t, s, rotateIn("u1", "s1/1", "s1/2", at(2*time.Hour)), store.ErrKeyMismatch)
+		in = rotateIn("u1", "s1/2", "s1/3", at(2*time.Hour))
+		in.JKT = "k"
+		if _, err := s.RotateRefresh(t.Context(), in); err != nil {
+			t.Fatalf("the owner's refresh after the refused one: %v", err)
+		}
+	}},
+	{"an unbound session stays unbound whatever key comes", func(t *testing.T, s store.Store) {
+		sess := newSession("s1", "u1", "d", at(0))
+		mustCreate(t, s, sess, "s1/1")
+		in := rotateIn("u1", "s1/1", "s1/2", at(time.Hour))
+		in.JKT = "some-key"
+		res, err := s.RotateRefresh(t.Context(), in)
+		wantErr(t, "RotateRefresh", err, nil)
+		if res.Session.JKT != "" || mustSession(t, s, "u1", "s1").JKT != "" {
+			t.Fatalf("a proof on refresh bound the session: %q", res.Session.JKT)
+		}
+	}},
+	{"RequireBound refuses an unbound session and changes nothing", func(t *testing.T, s store.Store) {
+		mustCreate(t, s, newSession("s1", "u1", "d", at(0)), "s1/1")
+		in := rotateIn("u1", "s1/1", "s1/2", at(time.Hour))
+		in.JKT, in.RequireBound = "k", true
+		rejected(t, s, in, store.ErrUnbound)
+	}},
 }
 
 var reauthTests = []test{

@@ -5,6 +5,7 @@
 // Usage:
 //
 //	loadgen verify    -url http://127.0.0.1:8080 [-target URL] -c 32 -d 10s [-rate 1000]
+//	loadgen verify-dpop -url http://127.0.0.1:8080 [-target URL] -c 32 -d 10s [-proofs 300000]
 //	loadgen refresh   -url http://127.0.0.1:8080 -c 64 -d 10s
 //	loadgen gotrue-refresh -url http://127.0.0.1:9999 -c 64 -d 10s
 //	loadgen login     -url http://127.0.0.1:8080 -c 8 -n 400 [-pid PID]
@@ -15,7 +16,9 @@
 //
 // verify logs in once and sends GET /v1/verify with that access token;
 // -target points the same load (and the same token) at another server, such
-// as refserver. refresh gives each worker its own session and always
+// as refserver. verify-dpop is verify with a DPoP-bound token (login with
+// an Ed25519 proof, or -dpop-alg ES256) and a fresh proof per request,
+// signed before the run (-proofs; see verifyDPoPOps). refresh gives each worker its own session and always
 // presents the refresh token of its previous answer; gotrue-refresh does the
 // same against GoTrue (Supabase Auth: POST /signup, then POST /token with
 // grant_type=password and grant_type=refresh_token), the peer of the
@@ -57,7 +60,7 @@ import (
 	"time"
 )
 
-const usage = `usage: loadgen verify|refresh|gotrue-refresh|login|refserver|upstream|discovery|ceiling [flags]
+const usage = `usage: loadgen verify|verify-dpop|refresh|gotrue-refresh|login|refserver|upstream|discovery|ceiling [flags]
        loadgen <mode> -h   lists the mode's flags`
 
 // opts are the flags shared by the load modes.
@@ -76,6 +79,8 @@ type opts struct {
 	prefix   string        // usernames: prefix + number
 	password string
 	cookie   bool
+	dpopAlg  string // verify-dpop: EdDSA or ES256
+	proofs   int    // verify-dpop: proofs signed before the run
 }
 
 func main() {
@@ -86,7 +91,7 @@ func main() {
 	mode, args := os.Args[1], os.Args[2:]
 	var err error
 	switch mode {
-	case "verify", "refresh", "gotrue-refresh", "login":
+	case "verify", "verify-dpop", "refresh", "gotrue-refresh", "login":
 		err = load(mode, args)
 	case "refserver":
 		err = refserver(args)
@@ -123,8 +128,10 @@ func load(mode string, args []string) error {
 	fs.StringVar(&o.prefix, "prefix", "bench", "username prefix")
 	fs.StringVar(&o.password, "password", "correct horse battery staple", "password of the accounts")
 	fs.BoolVar(&o.cookie, "cookie", false, "verify: authenticate with a browser session cookie (delivery cookie) instead of a bearer token")
+	fs.StringVar(&o.dpopAlg, "dpop-alg", "EdDSA", "verify-dpop: the proofs' algorithm, EdDSA or ES256")
+	fs.IntVar(&o.proofs, "proofs", 300000, "verify-dpop: proofs signed before the run (untimed); workers sign more if they run out")
 	fs.Parse(args)
-	if o.workers < 1 || o.duration <= 0 || o.n < 0 || o.users < 1 || o.rate < 0 {
+	if o.workers < 1 || o.duration <= 0 || o.n < 0 || o.users < 1 || o.rate < 0 || o.proofs < 0 {
 		return fmt.Errorf("-c, -d and -users must be positive, -n and -rate not negative")
 	}
 	if o.target == "" {
@@ -141,6 +148,8 @@ func load(mode string, args []string) error {
 	switch mode {
 	case "verify":
 		mk, err = verifyOps(c, o)
+	case "verify-dpop":
+		mk, err = verifyDPoPOps(c, o)
 	case "refresh":
 		mk, err = refreshOps(c, o)
 	case "gotrue-refresh":

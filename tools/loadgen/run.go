@@ -178,7 +178,7 @@ func (r report) print(w io.Writer, mode string, o opts) {
 	}
 	secs := r.wall.Seconds()
 	target := o.url
-	if mode == "verify" {
+	if mode == "verify" || mode == "verify-dpop" {
 		target = o.target
 	}
 	pace := "unpaced"

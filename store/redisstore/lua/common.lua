@@ -36,8 +36,9 @@ end
 -- as a msgpack array, times and the generation as integers (9 bytes, not
 -- 17); the user and session ids are the key and the field, not repeated.
 -- A new field is appended to FIELDS (a record written before it reads it
--- as ''), so the codec grows without a migration.
-local FIELDS = {'d', 'n', 'r', 'c', 'l', 'a', 'e', 'x', 'g', 't', 'i', 'ua', 'h', 'k'}
+-- as ''), so the codec grows without a migration: j (the DPoP key
+-- thumbprint of a bound session) came last.
+local FIELDS = {'d', 'n', 'r', 'c', 'l', 'a', 'e', 'x', 'g', 't', 'i', 'ua', 'h', 'k', 'j'}
 local INTEGER = {c = true, l = true, a = true, e = true, x = true, g = true, t = true}
 
 -- decode reads a packed session of uid with id sid. Integers come back as

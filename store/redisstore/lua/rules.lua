@@ -2,7 +2,8 @@
 -- store.PlanCreate and store.DecideRotation (store/rules.go, model.go).
 -- TestRulesMatchGo runs one table of cases through both and requires the
 -- same answers. Session fields: c created, l last seen, e expires, x refresh
--- expires (0: none), g generation, t rotated, d device, h refresh hash.
+-- expires (0: none), g generation, t rotated, d device, h refresh hash,
+-- j DPoP key thumbprint ('' unbound).
 
 local function effectiveExpiry(s, idle)
   local t = num(s.e)
@@ -55,12 +56,17 @@ local function planCreate(existing, p)
   return dead, ending, nil
 end
 
--- decideRotation: r = {now, idle, gen, grace, presented, successor}.
+-- decideRotation: r = {now, idle, gen, grace, presented, successor, jkt,
+-- requireBound}. The DPoP key comes first (s.j: the session's; r.jkt: the
+-- proof's), so a refresh without the key changes and reveals nothing.
 -- Returns one of the store.RotateAction names. Hash comparison is plain
 -- string equality: the values are SHA-256 digests of secrets the caller
 -- cannot steer, so their timing tells nothing useful.
 local function decideRotation(s, r)
   local g = num(s.g)
+  local j = s.j or ''
+  if j ~= '' and r.jkt ~= j then return 'key-mismatch' end
+  if j == '' and r.requireBound then return 'unbound' end
   if expiredAt(s, r.now, r.idle) then return 'session-expired' end
   if r.gen > g then return 'unknown' end
   if r.gen == g then
