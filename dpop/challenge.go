@@ -7,6 +7,11 @@ import "errors"
 // (dpop_signing_alg_values_supported) list them.
 var Algs = []string{"ES256", "EdDSA"}
 
+// AlgEd25519 is RFC 9864's fully-specified name for EdDSA with Ed25519.
+// Proofs that carry it are accepted as EdDSA; it is not advertised (API.md
+// lists ES256 and EdDSA), so clients that read Algs send EdDSA.
+const AlgEd25519 = "Ed25519"
+
 const algsParam = `algs="ES256 EdDSA"`
 
 // Challenge is the value of a WWW-Authenticate header for the DPoP scheme

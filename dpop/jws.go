@@ -52,14 +52,25 @@ func parseHeader(b []byte) (*token.Key, string, error) {
 		return nil, "", errTyp
 	}
 	alg := h["alg"]
-	if alg.Kind != token.JSONString || (alg.String != token.AlgES256 && alg.String != token.AlgEdDSA) {
+	if alg.Kind != token.JSONString {
+		return nil, "", errAlg
+	}
+	a := alg.String
+	switch a {
+	case token.AlgES256, token.AlgEdDSA:
+	case AlgEd25519:
+		// RFC 9864's fully-specified name for EdDSA over Ed25519, which
+		// some clients (panva's dpop 2.x) send: the same algorithm, the
+		// key must still be an Ed25519 OKP key.
+		a = token.AlgEdDSA
+	default:
 		return nil, "", errAlg
 	}
 	jwk := h["jwk"]
 	if jwk.Kind != token.JSONObject {
 		return nil, "", errJWK
 	}
-	return keyOf(jwk.Object, alg.String)
+	return keyOf(jwk.Object, a)
 }
 
 // keyOf turns the header's jwk into a verify key for alg and its
@@ -93,7 +104,7 @@ func keyOf(m map[string]token.JSONValue, alg string) (*token.Key, string, error)
 			j.Y = v.String
 		case "kid": // informational; not part of the thumbprint
 		case "alg":
-			if v.String != alg {
+			if v.String != alg && !(alg == token.AlgEdDSA && v.String == AlgEd25519) {
 				return nil, "", errJWKKey
 			}
 		case "use":

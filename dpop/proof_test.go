@@ -134,6 +134,7 @@ func hostileProofs(t *testing.T) []proofCase {
 		{"typ in upper case", hdr(`{"typ":"DPOP+JWT","alg":"EdDSA","jwk":` + edJWK + `}`), errTyp},
 		{"alg none", hdr(`{"typ":"dpop+jwt","alg":"none","jwk":` + edJWK + `}`), errAlg},
 		{"alg HS256", hdr(`{"typ":"dpop+jwt","alg":"HS256","jwk":` + edJWK + `}`), errAlg},
+		{"alg Ed25519 with an EC key", resourceRequest(mustRaw(t, es, `{"typ":"dpop+jwt","alg":"Ed25519","jwk":{"kty":"EC","crv":"P-256","x":"`+es.JWK().X+`","y":"`+es.JWK().Y+`"}}`, payload(""))), errJWKKey},
 		{"alg RS256", hdr(`{"typ":"dpop+jwt","alg":"RS256","jwk":` + edJWK + `}`), errAlg},
 		{"alg ES384", hdr(`{"typ":"dpop+jwt","alg":"ES384","jwk":` + edJWK + `}`), errAlg},
 		{"alg in lower case", hdr(`{"typ":"dpop+jwt","alg":"eddsa","jwk":` + edJWK + `}`), errAlg},
@@ -237,7 +238,8 @@ func TestValidProofsAreAccepted(t *testing.T) {
 		"htu normalised":         {at(ed, "GET", "HTTPS://Auth.Example.COM:443/v1/./%6De", t0), ed.JKT()},
 		"unknown claims and whitespace": {resourceRequest(mustRaw(t, ed, " "+edHdr+" ",
 			strings.ReplaceAll(payload(`"client":{"x":[1,true]}`), ",", " ,\n"))), ed.JKT()},
-		"jwk with kid, alg and use": {resourceRequest(mustRaw(t, ed, `{"typ":"dpop+jwt","alg":"EdDSA","jwk":{"kty":"OKP","crv":"Ed25519","x":"`+ed.JWK().X+`","kid":"k1","alg":"EdDSA","use":"sig"}}`, payload(""))), ed.JKT()},
+		"alg Ed25519 (RFC 9864's name for EdDSA)": {resourceRequest(mustRaw(t, ed, `{"typ":"dpop+jwt","alg":"Ed25519","jwk":{"kty":"OKP","crv":"Ed25519","x":"`+ed.JWK().X+`","alg":"Ed25519"}}`, payload(""))), ed.JKT()},
+		"jwk with kid, alg and use":               {resourceRequest(mustRaw(t, ed, `{"typ":"dpop+jwt","alg":"EdDSA","jwk":{"kty":"OKP","crv":"Ed25519","x":"`+ed.JWK().X+`","kid":"k1","alg":"EdDSA","use":"sig"}}`, payload(""))), ed.JKT()},
 		"token endpoint without ath": {Request{Method: "POST", URL: "https://auth.example.com/v1/login",
 			Header: []string{mustSign(t, ed, "POST", "https://auth.example.com/v1/login", "", "")}}, ed.JKT()},
 	}

@@ -13,8 +13,7 @@ import (
 // access token (ath), and the thumbprint the checker computes is the one
 // the Node side computes (RFC 7638). A second use of the same proof is a
 // replay. dpop 2.x's own Ed25519 proofs say alg "Ed25519" (RFC 9864's
-// fully-specified name), which API.md does not list: they are refused as
-// invalid, like any alg outside ES256 and EdDSA.
+// fully-specified name for EdDSA over Ed25519): accepted as EdDSA.
 func TestNodeProofsPassTheChecker(t *testing.T) {
 	t.Parallel()
 	node := startScript(t, nodeDir(t), "prover.mjs")
@@ -29,7 +28,8 @@ func TestNodeProofsPassTheChecker(t *testing.T) {
 		{"panva dpop ES256 with an access token", "ES256", "eyJhbGciOiJFZERTQSJ9.e30.c2ln", nil},
 		{"jose EdDSA at a token endpoint", "EdDSA", "", nil},
 		{"jose EdDSA with an access token", "EdDSA", "eyJhbGciOiJFZERTQSJ9.e30.c2ln", nil},
-		{"panva dpop Ed25519 (alg not in API.md)", "Ed25519", "", dpop.ErrInvalid},
+		{"panva dpop Ed25519 (RFC 9864 name)", "Ed25519", "", nil},
+		{"panva dpop Ed25519 with an access token", "Ed25519", "eyJhbGciOiJFZERTQSJ9.e30.c2ln", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := node.prove(proofReq{Alg: tc.alg, HTM: "POST", HTU: htu, AccessToken: tc.access})
