@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -398,6 +399,32 @@ func TestMemoryReplayForgetsAfterUntil(t *testing.T) {
 	now = now.Add(time.Second)
 	if ok, _ := r.Use(ctx, "j", "k", t0.Add(2*time.Second)); !ok {
 		t.Fatal("jti refused after its window")
+	}
+}
+
+// TestMemoryReplayMemoryFollowsTheWindow: entries whose window has passed
+// are dropped as the cache goes, not only when it is full, so memory holds
+// about one window of proofs rather than the bound.
+func TestMemoryReplayMemoryFollowsTheWindow(t *testing.T) {
+	t.Parallel()
+	now := t0
+	r := NewMemoryReplay(0, func() time.Time { return now })
+	ctx := context.Background()
+	use := func(prefix string) {
+		for i := range 1000 {
+			if ok, err := r.Use(ctx, prefix+strconv.Itoa(i), "k", now.Add(60*time.Second)); !ok || err != nil {
+				t.Fatalf("first use of %s%d: %v %v", prefix, i, ok, err)
+			}
+		}
+	}
+	use("old")
+	if n := r.Len(); n != 1000 {
+		t.Fatalf("%d entries, want 1000", n)
+	}
+	now = now.Add(70 * time.Second)
+	use("new")
+	if n := r.Len(); n != 1000 {
+		t.Fatalf("%d entries after the old window passed, want the 1000 new ones", n)
 	}
 }
 

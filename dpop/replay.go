@@ -51,13 +51,22 @@ type MemoryReplay struct {
 }
 
 type replayShard struct {
-	mu  sync.Mutex
-	m   map[[sha256.Size]byte]time.Time
+	mu sync.Mutex
+	// m maps a proof's key to its until in Unix nanoseconds: no pointer in
+	// keys or values, so the garbage collector never scans the entries.
+	m   map[[sha256.Size]byte]int64
 	max int
 	// next is the earliest until in m: no sweep can free anything before.
-	next time.Time
-	_    [32]byte
+	next int64
+	// swept is when the shard was last swept for its own upkeep (not
+	// because it was full): at most once per sweepEvery.
+	swept int64
+	_     [32]byte
 }
+
+// sweepEvery is how often a shard drops its expired entries as it goes, so
+// memory follows the proofs of about one window, not the bound.
+const sweepEvery = int64(5 * time.Second)
 
 // NewMemoryReplay returns a MemoryReplay holding at most max entries
 // (DefaultReplayEntries when max < 1); now is the clock (nil: time.Now).
@@ -74,7 +83,7 @@ func NewMemoryReplay(max int, now func() time.Time) *MemoryReplay {
 		per = 1
 	}
 	for i := range r.shards {
-		r.shards[i].m = make(map[[sha256.Size]byte]time.Time)
+		r.shards[i].m = make(map[[sha256.Size]byte]int64)
 		r.shards[i].max = per
 	}
 	return r
@@ -89,36 +98,37 @@ func (r *MemoryReplay) Use(_ context.Context, jti, jkt string, until time.Time) 
 	var k [sha256.Size]byte
 	h.Sum(k[:0])
 	sh := &r.shards[maphash.Bytes(r.seed, k[:])%replayShards]
-	now := r.now()
+	now, u := r.now().UnixNano(), until.UnixNano()
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if t, ok := sh.m[k]; ok && now.Before(t) {
+	if t, ok := sh.m[k]; ok && now < t {
 		return false, nil
 	}
-	if len(sh.m) >= sh.max {
+	if len(sh.m) >= sh.max || now-sh.swept >= sweepEvery {
 		sh.sweep(now)
 		if len(sh.m) >= sh.max {
 			return false, ErrReplayFull
 		}
 	}
-	sh.m[k] = until
-	if sh.next.IsZero() || until.Before(sh.next) {
-		sh.next = until
+	sh.m[k] = u
+	if sh.next == 0 || u < sh.next {
+		sh.next = u
 	}
 	return true, nil
 }
 
 // sweep drops expired entries, at most once per earliest expiry, so a
 // shard full of live entries is not scanned on every refused Use.
-func (sh *replayShard) sweep(now time.Time) {
-	if now.Before(sh.next) {
+func (sh *replayShard) sweep(now int64) {
+	sh.swept = now
+	if now < sh.next {
 		return
 	}
-	var next time.Time
+	var next int64
 	for k, t := range sh.m {
-		if !now.Before(t) {
+		if now >= t {
 			delete(sh.m, k)
-		} else if next.IsZero() || t.Before(next) {
+		} else if next == 0 || t < next {
 			next = t
 		}
 	}
