@@ -97,15 +97,6 @@ free_port() {
 	fail "no free port"
 }
 
-# wait_ready polls url until it answers 200 (60 s at most).
-wait_ready() {
-	for _ in $(seq 600); do
-		[[ $(curl -s -o /dev/null -w '%{http_code}' "$1") == 200 ]] && return
-		sleep 0.1
-	done
-	fail "$1 never answered 200"
-}
-
 # field prints a string field of a JSON object (tokens hold no quotes).
 field() { sed -n 's/.*"'"$1"'":"\([^"]*\)".*/\1/p'; }
 
@@ -151,17 +142,41 @@ export GATEHOUSE_MASTER_KEY # the issuer below is one for all nodes too: tokens 
 GATEHOUSE_MASTER_KEY=$(head -c 32 /dev/urandom | base64) # the same on every node
 export GATEHOUSE_POSTGRES_URL=$node_pg GATEHOUSE_REDIS_URL=$redis_url
 
+# start_node I: starts node I on a free port and waits until it is ready
+# (node 1 migrates the schema first). A port taken between free_port and
+# the node's bind (another program on this machine) makes the node exit:
+# then it tries another port.
+start_node() {
+	local i=$1 port pid
+	mkdir -p "$work/node$i"
+	for _ in 1 2 3 4 5; do
+		port=$(free_port)
+		"$work/gatehouse" serve --addr "127.0.0.1:$port" --data-dir "$work/node$i" \
+			--issuer https://auth.demo.example --refresh-reuse-grace 0s --max-sessions 3 --session-overflow reject \
+			--log-level warn >"$work/node$i.log" 2>&1 &
+		pid=$!
+		for _ in $(seq 600); do
+			if ! kill -0 "$pid" 2>/dev/null; then
+				grep -q 'address already in use' "$work/node$i.log" && continue 2
+				fail "node $i exited: $(tail -3 "$work/node$i.log")"
+			fi
+			if [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz") == 200 ]]; then
+				pids+=("$pid")
+				nodes+=("http://127.0.0.1:$port")
+				step "node $i on 127.0.0.1:$port ($topology)"
+				return
+			fi
+			sleep 0.1
+		done
+		kill "$pid" 2>/dev/null
+		fail "node $i on 127.0.0.1:$port never answered 200 on /readyz"
+	done
+	fail "node $i: no port it could bind"
+}
+
 nodes=()
 for i in 1 2 3; do
-	port=$(free_port)
-	mkdir -p "$work/node$i"
-	"$work/gatehouse" serve --addr "127.0.0.1:$port" --data-dir "$work/node$i" \
-		--issuer https://auth.demo.example --refresh-reuse-grace 0s --max-sessions 3 --session-overflow reject \
-		--log-level warn >"$work/node$i.log" 2>&1 &
-	pids+=($!)
-	nodes+=("http://127.0.0.1:$port")
-	wait_ready "http://127.0.0.1:$port/readyz" # node 1 migrates the schema first
-	step "node $i on 127.0.0.1:$port ($topology)"
+	start_node "$i"
 done
 
 step "signup alice on node 1"
