@@ -176,3 +176,32 @@ func TestClusterEpoch(t *testing.T) {
 	}
 	allHold("after copying the main key", id4)
 }
+
+// BenchmarkEpoch is one epoch check in the steady state (what every node
+// does every second): one GET on one Redis, against the main key and its
+// 256 copies in one pipelined round on a three-primary Cluster.
+func BenchmarkEpoch(b *testing.B) {
+	run := func(b *testing.B, s *redisstore.Store) {
+		if _, _, err := s.Epoch(b.Context(), time.Time{}); err != nil {
+			b.Fatal(err)
+		}
+		b.ResetTimer()
+		for b.Loop() {
+			if _, _, err := s.Epoch(b.Context(), time.Time{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.Run("Redis", func(b *testing.B) {
+		r := testenv.StartRedis(b)
+		s, err := redisstore.Open(b.Context(), "redis://"+r.Addr+"/0", sqliteUsers(b), redisstore.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { s.Close() })
+		run(b, s)
+	})
+	b.Run("Cluster", func(b *testing.B) {
+		run(b, openCluster(b, testenv.StartRedisCluster(b), sqliteUsers(b)))
+	})
+}
