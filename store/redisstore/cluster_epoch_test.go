@@ -3,6 +3,7 @@ package redisstore_test
 import (
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -59,15 +60,7 @@ func TestClusterEpoch(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Close() })
-	addrs := make([]string, len(rc.Nodes))
-	for i, n := range rc.Nodes {
-		addrs[i] = n.Addr
-	}
-	c, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: addrs, DisableCache: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := clusterClient(t, rc)
 	get := func(k string) string {
 		t.Helper()
 		v, err := c.Do(t.Context(), c.B().Get().Key(k).Build()).ToString()
@@ -175,6 +168,85 @@ func TestClusterEpoch(t *testing.T) {
 		t.Fatalf("main key without copies: %s %v, want it kept: %s %v", id, since, id4, since4)
 	}
 	allHold("after copying the main key", id4)
+}
+
+// TestClusterEpochRace: eight stores find a copy missing at once. Each
+// gets an epoch other than the old one (several may be made: fail closed),
+// and afterwards all read one epoch, which the main key and every copy
+// hold.
+func TestClusterEpochRace(t *testing.T) {
+	rc := testenv.StartRedisCluster(t)
+	first := openCluster(t, rc, sqliteUsers(t))
+	keys := redisstore.EpochKeys(first)
+	prefix := strings.TrimSuffix(keys[0], "{r}:epoch")
+	stores := []*redisstore.Store{first}
+	for range 7 {
+		s, err := redisstore.Open(t.Context(), rc.URL(), sqliteUsers(t), redisstore.Options{Prefix: prefix})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		stores = append(stores, s)
+	}
+	old, _, err := first.Epoch(t.Context(), time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := clusterClient(t, rc)
+	if err := c.Do(t.Context(), c.B().Del().Key(keys[100]).Build()).Error(); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	ids := make([]string, len(stores))
+	for i, s := range stores {
+		wg.Go(func() {
+			id, _, err := s.Epoch(t.Context(), time.Time{})
+			if err != nil {
+				t.Error(err)
+			}
+			ids[i] = id
+		})
+	}
+	wg.Wait()
+	for i, id := range ids {
+		if id == old {
+			t.Errorf("store %d kept the old epoch with a copy missing", i)
+		}
+	}
+	var final string
+	for i, s := range stores {
+		id, _, err := s.Epoch(t.Context(), time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i > 0 && id != final {
+			t.Fatalf("after the race store %d reads %s, store 0 %s", i, id, final)
+		}
+		final = id
+	}
+	for _, k := range keys {
+		v, err := c.Do(t.Context(), c.B().Get().Key(k).Build()).ToString()
+		if err != nil || !strings.HasPrefix(v, final+" ") {
+			t.Fatalf("after the race %s holds %q %v, want epoch %s", k, v, err, final)
+		}
+	}
+	t.Logf("ids returned in the race: %v; final %s", ids, final)
+}
+
+// clusterClient is a plain rueidis client on rc, for a test to look at
+// keys directly.
+func clusterClient(t *testing.T, rc *testenv.RedisCluster) rueidis.Client {
+	t.Helper()
+	addrs := make([]string, len(rc.Nodes))
+	for i, n := range rc.Nodes {
+		addrs[i] = n.Addr
+	}
+	c, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: addrs, DisableCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
 }
 
 // BenchmarkEpoch is one epoch check in the steady state (what every node
