@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse/gatehouse/config"
 	"github.com/gatehouse/gatehouse/internal/testenv"
 	"github.com/gatehouse/gatehouse/store"
 	"github.com/gatehouse/gatehouse/store/redisstore"
@@ -27,12 +28,28 @@ import (
 // parallel from one IP).
 func clusterNodes(t *testing.T, n, limit int) ([]*App, []*httptest.Server) {
 	t.Helper()
+	_, c := clusterConfig(t, limit)
+	return startClusterNodes(t, c, n)
+}
+
+// clusterConfig starts a Redis Cluster of the test's own (three
+// primaries) and returns the node configuration on it, under a key prefix
+// of its own (config.Config's RedisURL ?prefix=).
+func clusterConfig(t *testing.T, limit int) (*testenv.RedisCluster, config.Config) {
+	t.Helper()
 	rc := testenv.StartRedisCluster(t)
 	c := testenv.Config(t)
 	c.RedisURL = rc.URL() + "?prefix=gh-test-nodes-" + rand.Text()[:8] + ":"
 	c.MaxSessions, c.SessionOverflow = limit, "reject"
 	c.RateUserBurst, c.RateIPBurst = 0, 0
 	c.RefreshReuseGrace = 0 // any replay of a spent refresh token is reuse
+	return rc, c
+}
+
+// startClusterNodes starts n nodes on c, each with its HTTP server and
+// running Background until the test ends.
+func startClusterNodes(t *testing.T, c config.Config, n int) ([]*App, []*httptest.Server) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	t.Cleanup(func() { cancel(); wg.Wait() })

@@ -42,6 +42,28 @@ func StartRedisCluster(t testing.TB) *RedisCluster {
 	if out, err := exec.Command(cli, args...).CombinedOutput(); err != nil {
 		t.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
 	}
+	rc.waitOK(t)
+	return rc
+}
+
+// RestartEmpty kills primary n (SIGKILL) and starts it again on the same
+// ports and directory, without data (no persistence) but with its
+// nodes.conf, so it rejoins the Cluster as itself with its slots: a
+// primary without a replica that crashed and came back empty. It waits
+// until every node reports cluster_state:ok again.
+func (rc *RedisCluster) RestartEmpty(t testing.TB, n *Redis) {
+	t.Helper()
+	n.Kill(t)
+	n.Start(t)
+	rc.waitOK(t)
+	if !strings.Contains(rc.mustCmd(t, n, "CLUSTER", "NODES"), "myself,master") {
+		t.Fatalf("%s restarted: not a primary any more", n.Addr)
+	}
+}
+
+// waitOK waits until every node reports cluster_state:ok.
+func (rc *RedisCluster) waitOK(t testing.TB) {
+	t.Helper()
 	for deadline := time.Now().Add(30 * time.Second); ; {
 		ok := true
 		for _, n := range rc.Nodes {
@@ -51,7 +73,7 @@ func StartRedisCluster(t testing.TB) *RedisCluster {
 			}
 		}
 		if ok {
-			return rc
+			return
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("the Redis Cluster did not reach cluster_state:ok in 30s")

@@ -30,6 +30,10 @@
 //	                      in the log (two nodes ending one session append
 //	                      once; the uid marks an end that Sweep may finish)
 //	P{r}:epoch     string the life of this data (epoch.go)
+//	P{e:<n>}:epoch string on a Cluster, a copy of the epoch in each block
+//	                      of 64 slots (256; the tag e:<n> chosen so its
+//	                      slot lies in the block): every primary holds
+//	                      some, so any that restarts empty is noticed
 //	P{rl}:<bucket> hash   a token bucket (absent = full)
 //	Pdpop:{<hash>} string a used DPoP proof (dpop.ReplayKey: its own hash
 //	                      tag, so proofs spread over a Cluster's slots);
@@ -78,8 +82,10 @@
 // round trip.
 //
 // What the Cluster cannot give: a primary that is lost without a replica
-// loses its users' sessions (they log in again, and their access tokens
-// live out their short TTL), and the epoch key sits with the log, so only
-// the loss of the log's primary makes the nodes refuse every earlier
-// token. Run each primary with a replica (docs/deploy.md).
+// loses its users' sessions (they log in again). That loss fails closed:
+// the epoch has a copy in every block of 64 slots, so every primary that
+// owns at least 128 contiguous slots holds one, and a missing copy makes
+// a new epoch dated at its detection, so every node refuses every access
+// token issued before it (Store.clusterEpoch). Run each primary with a
+// replica all the same (docs/deploy.md).
 package redisstore

@@ -41,6 +41,9 @@ type Store struct {
 	c     rueidis.Client
 	p     string
 	opt   Options
+	// cluster: a Redis Cluster, whose epoch is spread over the slots
+	// (epoch.go).
+	cluster bool
 	// skew is Redis's clock minus ours in nanoseconds, measured by every
 	// ping (a TIME), so the deadline passed to scripts is on Redis's clock
 	// even after either clock steps.
@@ -81,7 +84,7 @@ func Open(ctx context.Context, rawURL string, users store.Store, opt Options) (*
 		c.Close()
 		return nil, errors.New("redisstore: the URL names a Redis Cluster but the server is not one (cluster_enabled:0); use redis://")
 	}
-	s := &Store{Users: users, Keys: users, Events: users, users: users, c: c, p: opt.Prefix, opt: opt}
+	s := &Store{Users: users, Keys: users, Events: users, users: users, c: c, p: opt.Prefix, opt: opt, cluster: cluster}
 	if err := s.ping(ctx); err != nil {
 		c.Close()
 		return nil, err
