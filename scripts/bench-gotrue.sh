@@ -154,22 +154,7 @@ up "http://127.0.0.1:$GH_PG_PORT/readyz"
 up "http://127.0.0.1:$GH_REDIS_PORT/readyz"
 
 # busy: fraction of all cores busy over the next second (/proc/stat).
-busy() {
-	local a b
-	a=($(head -1 /proc/stat)); sleep 1; b=($(head -1 /proc/stat))
-	awk -v a="${a[*]}" -v b="${b[*]}" 'BEGIN {
-		n = split(a, x); split(b, y); tot = 0; idle = 0
-		for (i = 2; i <= 9; i++) { d = y[i] - x[i]; tot += d; if (i == 5 || i == 6) idle += d }
-		printf "%.2f", (tot - idle) / tot }'
-}
-wait_idle() {
-	local b
-	for _ in $(seq 1 "$IDLE_WAIT"); do
-		b=$(busy)
-		awk -v b="$b" -v m="$IDLE_MAX" 'BEGIN { exit !(b < m) }' && { echo "idle $b"; return; }
-	done
-	echo "not idle after ${IDLE_WAIT}s (busy $b): running anyway"
-}
+. "$REPO/scripts/bench-lib.sh"
 
 run() { # run NAME MODE URL PID STORE-PATTERN
 	local name=$1 mode=$2 url=$3 pid=$4 store=$5 f

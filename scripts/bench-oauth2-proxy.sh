@@ -141,21 +141,7 @@ check "oauth2-proxy, forged signature" "http://127.0.0.1:$O2P/oauth2/auth" "$(fo
 check "oauth2-proxy, the fresh node's token (other keys)" "http://127.0.0.1:$O2P/oauth2/auth" "$TOK_FRESH" '^(401|403)$'
 
 # 5. rounds
-lg() { # name url target pid
-	"$BIN/loadgen" verify -url "$2" -target "$3" -c "$WORKERS" -d "$DURATION" -warmup 2s -pid "$4" >"$OUT/round$r-loadgen-$1.txt"
-	printf 'round %s loadgen %-12s %s | %s | %s\n' "$r" "$1" \
-		"$(grep -o 'ok-rps [0-9]*' "$OUT/round$r-loadgen-$1.txt")" \
-		"$(grep -o 'p50 [^ ]*  p90 [^ ]*  p99 [^ ]*' "$OUT/round$r-loadgen-$1.txt")" \
-		"$(grep -E '^(server cpu|others)' "$OUT/round$r-loadgen-$1.txt" | tr '\n' ' ')" | tee -a "$OUT/summary.txt"
-}
-wk() { # name url token
-	wrk -t 1 -c "$WORKERS" -d "$DURATION" --latency -H "Authorization: Bearer $3" "$2" >"$OUT/round$r-wrk-$1.txt"
-	printf 'round %s wrk     %-12s rps %s | p50 %s p99 %s | non-2xx %s\n' "$r" "$1" \
-		"$(awk '/Requests\/sec/ {print $2}' "$OUT/round$r-wrk-$1.txt")" \
-		"$(awk '$1=="50%" {print $2}' "$OUT/round$r-wrk-$1.txt")" \
-		"$(awk '$1=="99%" {print $2}' "$OUT/round$r-wrk-$1.txt")" \
-		"$(awk '/Non-2xx/ {print $NF}' "$OUT/round$r-wrk-$1.txt")" | tee -a "$OUT/summary.txt"
-}
+. "$ROOT/scripts/bench-lib.sh"
 {
 	echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -r), $(go version | cut -d' ' -f3-)"
 	echo "oauth2-proxy: $O2P_COMMIT ($(head -1 "$OUT/oauth2-proxy-version.txt"))  gatehouse: $(git -C "$ROOT" rev-parse --short HEAD)  alg $ALG  workers $WORKERS  $DURATION per run"

@@ -76,22 +76,7 @@ for port in 18211 18212 18213; do
 	for _ in $(seq 1 300); do curl -fs -o /dev/null "http://127.0.0.1:$port/readyz" && break; sleep 0.1; done
 done
 
-busy() { # fraction of all cores busy over the next second
-	local a b
-	a=($(head -1 /proc/stat)); sleep 1; b=($(head -1 /proc/stat))
-	awk -v a="${a[*]}" -v b="${b[*]}" 'BEGIN {
-		split(a, x); split(b, y); tot = 0; idle = 0
-		for (i = 2; i <= 9; i++) { d = y[i] - x[i]; tot += d; if (i == 5 || i == 6) idle += d }
-		printf "%.2f", (tot - idle) / tot }'
-}
-wait_idle() {
-	local b
-	for _ in $(seq 1 "$IDLE_WAIT"); do
-		b=$(busy)
-		awk -v b="$b" -v m="$IDLE_MAX" 'BEGIN { exit !(b < m) }' && { echo "idle $b"; return; }
-	done
-	echo "not idle after ${IDLE_WAIT}s (busy $b): running anyway"
-}
+. "$REPO/scripts/bench-lib.sh"
 run() { # run NAME PORT PID [STORE-PATTERN]
 	local f="$OUT/r$round-$1.txt"
 	{ echo "# $1 round $round $(date -u +%H:%M:%S) $(wait_idle)"
