@@ -23,16 +23,28 @@ import (
 // storeUpGauge reads gatehouse_store_up from a's registry, as a scrape would.
 func storeUpGauge(t *testing.T, a *App) float64 {
 	t.Helper()
+	return gauge(t, a, "gatehouse_store_up")
+}
+
+// usersStoreUpGauge reads gatehouse_users_store_up.
+func usersStoreUpGauge(t *testing.T, a *App) float64 {
+	t.Helper()
+	return gauge(t, a, "gatehouse_users_store_up")
+}
+
+// gauge reads the gauge name (one series) from a's registry.
+func gauge(t *testing.T, a *App, name string) float64 {
+	t.Helper()
 	mfs, err := a.Metrics.Registry.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, mf := range mfs {
-		if mf.GetName() == "gatehouse_store_up" {
+		if mf.GetName() == name {
 			return mf.GetMetric()[0].GetGauge().GetValue()
 		}
 	}
-	t.Fatal("gatehouse_store_up is not registered")
+	t.Fatal(name + " is not registered")
 	return -1
 }
 

@@ -276,22 +276,6 @@ func replayStory(t *testing.T, n1 *App, srv1 *httptest.Server, n2 *App, srv2 *ht
 	expectCode(t, "bob on node 1", do(t, "GET", srv1.URL+"/v1/verify", nil, bearer(bob.access)), 200, "")
 }
 
-// usersStoreUpGauge reads gatehouse_users_store_up.
-func usersStoreUpGauge(t *testing.T, a *App) float64 {
-	t.Helper()
-	mfs, err := a.Metrics.Registry.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() == "gatehouse_users_store_up" {
-			return mf.GetMetric()[0].GetGauge().GetValue()
-		}
-	}
-	t.Fatal("gatehouse_users_store_up is not registered")
-	return -1
-}
-
 // TestPostgresDownWhileRedisHoldsSessions is issue 9 item 7: users in a
 // private PostgreSQL, sessions in a private Redis; PostgreSQL stops. Login
 // and signup answer 503 promptly; refresh (API and cookie), verify and

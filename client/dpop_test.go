@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -121,31 +120,7 @@ func TestDPoPConcurrentExpiredRequestsRefreshOnce(t *testing.T) {
 	s := start(t, nil)
 	c, uid := s.dpopClient("dpop-grace", "")
 	s.clock.Add(16 * time.Minute)
-	before := s.refreshes.Load()
-	var wg sync.WaitGroup
-	errs := make(chan error, 50)
-	gate := make(chan struct{})
-	for range 50 {
-		wg.Go(func() {
-			<-gate
-			me, err := c.Me(ctx)
-			if err == nil && me.User.ID != uid {
-				err = errors.New("wrong user")
-			}
-			errs <- err
-		})
-	}
-	close(gate)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	if n := s.refreshes.Load() - before; n != 1 {
-		t.Fatalf("%d refresh requests, want exactly 1", n)
-	}
+	fiftyAtOnceRefreshOnce(t, s, c, uid)
 	tok := must[client.Tokens](t)(c.Tokens().Load(ctx))
 	if cnfJKT(t, tok.AccessToken) != must[string](t)(tok.DPoPThumbprint()) {
 		t.Fatal("the refreshed token is not bound to the client's key")

@@ -19,18 +19,25 @@ import (
 // every one of them succeeds on its retry.
 func TestConcurrentExpiredRequestsRefreshOnce(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	s := start(t, nil)
 	c, uid := s.loggedIn("grace")
 	s.clock.Add(16 * time.Minute) // past the 15 min access TTL and the leeway
-	before := s.refreshes.Load()
+	fiftyAtOnceRefreshOnce(t, s, c, uid)
+}
 
+// fiftyAtOnceRefreshOnce sends 50 concurrent requests through c, whose
+// access token has expired: all must succeed as uid, with exactly one
+// refresh between them.
+func fiftyAtOnceRefreshOnce(t *testing.T, s *server, c *client.Client, uid string) {
+	t.Helper()
+	ctx := context.Background()
+	before := s.refreshes.Load()
 	var wg sync.WaitGroup
 	errs := make(chan error, 50)
-	start := make(chan struct{})
+	gate := make(chan struct{})
 	for range 50 {
 		wg.Go(func() {
-			<-start
+			<-gate
 			me, err := c.Me(ctx)
 			if err == nil && me.User.ID != uid {
 				err = errors.New("wrong user")
@@ -38,7 +45,7 @@ func TestConcurrentExpiredRequestsRefreshOnce(t *testing.T) {
 			errs <- err
 		})
 	}
-	close(start)
+	close(gate)
 	wg.Wait()
 	close(errs)
 	for err := range errs {

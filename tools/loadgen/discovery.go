@@ -1,16 +1,12 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"net"
 	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 )
 
@@ -56,18 +52,5 @@ func discovery(args []string) error {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(doc)
 	})
-	srv := &http.Server{Addr: *addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	ctx, cancel := context.WithTimeout(ctx, *life)
-	defer cancel()
-	go func() {
-		<-ctx.Done()
-		srv.Close()
-	}()
-	fmt.Fprintf(os.Stderr, "discovery: issuer %s, keys %s, alg %s, for at most %s\n", iss, *jwks, *alg, *life)
-	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return serveFor(*addr, mux, *life, fmt.Sprintf("discovery: issuer %s, keys %s, alg %s, for at most %s\n", iss, *jwks, *alg, *life))
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
@@ -10,9 +9,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -61,20 +57,7 @@ func refserver(args []string) error {
 		w.Header().Set("X-Auth-User-Id", claims.Subject)
 		w.WriteHeader(http.StatusOK)
 	})
-	srv := &http.Server{Addr: *addr, Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	ctx, cancel := context.WithTimeout(ctx, *life)
-	defer cancel()
-	go func() {
-		<-ctx.Done()
-		srv.Close()
-	}()
-	fmt.Fprintf(os.Stderr, "refserver: %d key(s), listening on %s for at most %s\n", len(keys), *addr, *life)
-	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return serveFor(*addr, h, *life, fmt.Sprintf("refserver: %d key(s), listening on %s for at most %s\n", len(keys), *addr, *life))
 }
 
 func bearerToken(h string) (string, bool) {

@@ -34,16 +34,22 @@ func upstream(args []string) error {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(body)
 	})
-	srv := &http.Server{Addr: *addr, Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	return serveFor(*addr, h, *life, fmt.Sprintf("upstream: listening on %s for at most %s\n", *addr, *life))
+}
+
+// serveFor serves h on addr until SIGINT/SIGTERM or life has passed,
+// after printing banner: the reference servers' common loop.
+func serveFor(addr string, h http.Handler, life time.Duration, banner string) error {
+	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	ctx, cancel := context.WithTimeout(ctx, *life)
+	ctx, cancel := context.WithTimeout(ctx, life)
 	defer cancel()
 	go func() {
 		<-ctx.Done()
 		srv.Close()
 	}()
-	fmt.Fprintf(os.Stderr, "upstream: listening on %s for at most %s\n", *addr, *life)
+	fmt.Fprint(os.Stderr, banner)
 	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
